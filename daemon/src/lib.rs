@@ -1,0 +1,1 @@
+//! hwupd: inventory, catalogs, policy, staging and install methods behind the daemon and client.
