@@ -1,1 +1,71 @@
-fn main() {}
+//! hwupctl: the command-line client of the hwupd daemon.
+
+mod daemon_cmd;
+mod failure;
+mod proxy;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use failure::Failure;
+
+/// Control hwupd, the firmware and driver update daemon.
+///
+/// hwupctl talks to org.hwupd.Hwupd1 on the system bus, or on the bus that
+/// DBUS_SYSTEM_BUS_ADDRESS names.
+///
+/// Exit codes: 0 success, 1 failure, 2 invalid command line, 3 daemon or bus
+/// unreachable, 4 not authorized, 5 signature or checksum not verified,
+/// 6 not found.
+#[derive(Debug, Parser)]
+#[command(name = "hwupctl", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the devices the daemon tracks with their firmware and driver versions.
+    Devices {
+        /// Print JSON: {"kernel_release", "hardware_ids", "devices": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the daemon's version and what it is doing.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("hwupctl: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                failure::FAILED,
+                format!("starting the async runtime failed: {e}"),
+            )
+        })?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Devices { json } => daemon_cmd::devices(json).await,
+            Command::Status { json } => daemon_cmd::status(json).await,
+        }
+    })
+}

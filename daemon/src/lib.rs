@@ -1,1 +1,11 @@
 //! hwupd: inventory, catalogs, policy, staging and install methods behind the daemon and client.
+
+pub mod cli;
+pub mod config;
+pub mod dbus;
+pub mod device;
+pub mod guid;
+pub mod inventory;
+pub mod logging;
+pub mod output;
+pub mod root;

@@ -1,0 +1,81 @@
+//! Errors of hwupctl and the exit codes they map to.
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 1 | the operation failed |
+//! | 2 | invalid command line (clap) |
+//! | 3 | the daemon or the bus is unreachable |
+//! | 4 | not authorized |
+//! | 5 | a signature or checksum did not verify |
+//! | 6 | not found |
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+pub const FAILED: u8 = 1;
+pub const UNREACHABLE: u8 = 3;
+pub const NOT_AUTHORIZED: u8 = 4;
+pub const NOT_VERIFIED: u8 = 5;
+pub const NOT_FOUND: u8 = 6;
+
+/// Maps a D-Bus error to a one-line message that says what to do.
+pub fn from_dbus(error: zbus::Error) -> Failure {
+    let zbus::Error::MethodError(name, detail, _) = &error else {
+        return Failure::new(FAILED, format!("calling hwupd failed: {error}"));
+    };
+    let detail = detail.clone().unwrap_or_default();
+    match name.as_str() {
+        "org.freedesktop.DBus.Error.ServiceUnknown"
+        | "org.freedesktop.DBus.Error.NameHasNoOwner" => Failure::new(
+            UNREACHABLE,
+            "hwupd is not running on the system bus; start it with `systemctl start hwupd`",
+        ),
+        "org.freedesktop.DBus.Error.AccessDenied" | "org.hwupd.Hwupd1.Error.NotAuthorized" => {
+            Failure::new(
+                NOT_AUTHORIZED,
+                format!("not authorized: {detail}; run as root or ask an administrator"),
+            )
+        }
+        "org.hwupd.Hwupd1.Error.SignatureInvalid" => Failure::new(NOT_VERIFIED, detail),
+        "org.hwupd.Hwupd1.Error.NotFound" => Failure::new(NOT_FOUND, detail),
+        _ => Failure::new(FAILED, format!("{detail} ({name})")),
+    }
+}
+
+/// Maps a failure to reach the bus itself.
+pub fn from_connect(error: zbus::Error) -> Failure {
+    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
+        .unwrap_or_else(|_| "unix:path=/run/dbus/system_bus_socket".to_string());
+    Failure::new(
+        UNREACHABLE,
+        format!("cannot connect to the system bus at {address}: {error}; is dbus running?"),
+    )
+}

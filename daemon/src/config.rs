@@ -1,0 +1,83 @@
+//! The daemon's configuration file, `/etc/hwupd/hwupd.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/hwupd/hwupd.toml";
+pub const DEFAULT_STATE_DIR: &str = "/var/lib/hwupd";
+
+/// Settings read from `hwupd.toml`. Every key is optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder that `/sys`, `/proc`, `/dev` and the ESP are resolved under.
+    pub root: Option<PathBuf>,
+    /// Folder for the history database, accepted catalogs and staged payloads.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Error reading or parsing the configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading config file {path} failed: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid: {message}")]
+    Parse { path: String, message: String },
+}
+
+impl Config {
+    /// Loads `path`. A missing file at the default path gives the defaults; a
+    /// missing file named explicitly is an error.
+    pub fn load(path: &Path, explicit: bool) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Self::default())
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        Self::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.display().to_string(),
+            message,
+        })
+    }
+
+    /// Parses the text of a config file; the error message names the bad key and line.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_rejects_unknown_keys() {
+        let error = Config::parse("rooot = \"/\"").unwrap_err();
+        assert!(error.contains("rooot"), "{error}");
+    }
+
+    #[test]
+    fn parse_reads_paths() {
+        let config = Config::parse("root = \"/tmp/x\"\nstate_dir = \"/tmp/s\"").unwrap();
+        assert_eq!(config.root.unwrap(), PathBuf::from("/tmp/x"));
+        assert_eq!(config.state_dir.unwrap(), PathBuf::from("/tmp/s"));
+    }
+
+    #[test]
+    fn load_default_path_may_be_missing() {
+        let missing = Path::new("/nonexistent/hwupd.toml");
+        assert!(Config::load(missing, false).is_ok());
+        assert!(Config::load(missing, true).is_err());
+    }
+}

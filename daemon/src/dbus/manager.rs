@@ -1,0 +1,145 @@
+//! The manager object: daemon status and the device list.
+
+use std::sync::{Arc, Mutex};
+
+use zbus::interface;
+use zbus::object_server::{ObjectServer, SignalEmitter};
+
+use super::device_object::DeviceObject;
+use super::error::{Error, Result};
+use super::names::device_path;
+use super::wire::DeviceDict;
+use crate::device::Device;
+use crate::inventory::{self, Inventory};
+use crate::root::Root;
+
+/// State shared by the daemon's D-Bus objects.
+pub struct DaemonState {
+    pub root: Root,
+    pub inventory: Inventory,
+    pub status: String,
+}
+
+pub type SharedState = Arc<Mutex<DaemonState>>;
+
+/// The `org.hwupd.Hwupd1.Manager` interface.
+pub struct Manager {
+    pub state: SharedState,
+}
+
+#[interface(name = "org.hwupd.Hwupd1.Manager")]
+impl Manager {
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn daemon_version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    /// What the daemon is doing: `idle`, `scanning`, ...
+    #[zbus(property)]
+    fn status(&self) -> String {
+        self.lock().status.clone()
+    }
+
+    #[zbus(property)]
+    fn kernel_release(&self) -> String {
+        self.lock()
+            .inventory
+            .kernel_release
+            .clone()
+            .unwrap_or_default()
+    }
+
+    /// The machine's SMBIOS hardware IDs, as catalogs use them to restrict releases.
+    #[zbus(property)]
+    fn hardware_ids(&self) -> Vec<String> {
+        self.lock().inventory.hardware_ids.clone()
+    }
+
+    /// Returns every device as a dictionary with the keys of `hwupd inventory --json`.
+    fn get_devices(&self) -> Vec<DeviceDict> {
+        self.lock()
+            .inventory
+            .devices
+            .iter()
+            .map(DeviceDict::from)
+            .collect()
+    }
+
+    /// Scans the hardware again, adding and removing device objects to match.
+    async fn rescan(
+        &self,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> Result<()> {
+        let root = self.lock().root.clone();
+        self.set_status("scanning", &emitter).await;
+        let scanned = tokio::task::spawn_blocking(move || inventory::scan(&root)).await;
+        self.set_status("idle", &emitter).await;
+
+        let inventory = scanned
+            .map_err(|e| Error::Failed(format!("inventory scan stopped: {e}")))?
+            .map_err(|e| Error::Failed(e.to_string()))?;
+        let old = std::mem::replace(&mut self.lock().inventory, inventory.clone());
+        sync_device_objects(server, &old.devices, &inventory.devices).await
+    }
+}
+
+impl Manager {
+    fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
+        // A poisoned lock means a panic elsewhere; the data is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn set_status(&self, status: &str, emitter: &SignalEmitter<'_>) {
+        self.lock().status = status.to_string();
+        if let Err(e) = self.status_changed(emitter).await {
+            tracing::warn!(error = %e, "emitting Status change failed");
+        }
+    }
+}
+
+/// Adds, removes and updates device objects so they match `new`. The object
+/// manager at the root sends `InterfacesAdded` and `InterfacesRemoved`.
+pub async fn sync_device_objects(
+    server: &ObjectServer,
+    old: &[Device],
+    new: &[Device],
+) -> Result<()> {
+    for gone in old.iter().filter(|d| !new.iter().any(|n| n.id == d.id)) {
+        tracing::info!(device = %gone.id, name = %gone.name, "device removed");
+        server
+            .remove::<DeviceObject, _>(device_path(&gone.id))
+            .await?;
+    }
+    for device in new {
+        match old.iter().find(|d| d.id == device.id) {
+            None => add_device_object(server, device).await?,
+            Some(previous) if previous != device => update_device_object(server, device).await?,
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Serves a device object; the caller logs nothing for the initial scan.
+pub async fn add_device_object(server: &ObjectServer, device: &Device) -> Result<()> {
+    let object = DeviceObject {
+        device: device.clone(),
+    };
+    server.at(device_path(&device.id), object).await?;
+    Ok(())
+}
+
+async fn update_device_object(server: &ObjectServer, device: &Device) -> Result<()> {
+    let iface = server
+        .interface::<_, DeviceObject>(device_path(&device.id))
+        .await?;
+    let emitter = iface.signal_emitter();
+    let version_changed = iface.get().await.device.version != device.version;
+    iface.get_mut().await.device = device.clone();
+    if version_changed {
+        tracing::info!(device = %device.id, version = %device.version, "device version changed");
+        iface.get().await.version_changed(emitter).await?;
+    }
+    Ok(())
+}

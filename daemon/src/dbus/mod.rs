@@ -1,0 +1,8 @@
+//! The D-Bus surface: names, errors, wire formats, and the objects the daemon serves.
+
+pub mod device_object;
+pub mod error;
+pub mod manager;
+pub mod names;
+pub mod service;
+pub mod wire;

@@ -1,0 +1,76 @@
+//! Starting the D-Bus service: serve the objects, then take the bus name.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use zbus::connection::Builder;
+use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
+
+use super::manager::{add_device_object, DaemonState, Manager};
+use super::names::{BUS_NAME, MANAGER_PATH, ROOT_PATH};
+use crate::inventory;
+use crate::root::Root;
+
+/// Runs the daemon until SIGTERM or SIGINT.
+pub async fn run(root: Root) -> Result<()> {
+    let scan_root = root.clone();
+    let inventory = tokio::task::spawn_blocking(move || inventory::scan(&scan_root))
+        .await
+        .context("inventory scan stopped")??;
+    tracing::info!(devices = inventory.devices.len(), root = %root.base().display(), "inventory scanned");
+
+    let state = Arc::new(Mutex::new(DaemonState {
+        root,
+        inventory: inventory.clone(),
+        status: "idle".to_string(),
+    }));
+    let connection = connect(Manager { state }).await?;
+    for device in &inventory.devices {
+        add_device_object(connection.object_server(), device).await?;
+    }
+
+    // The name is taken last, so a client that sees it finds every object.
+    request_name(&connection).await?;
+    tracing::info!(name = BUS_NAME, "service started");
+    wait_for_shutdown().await?;
+    tracing::info!("service stopping");
+    Ok(())
+}
+
+async fn connect(manager: Manager) -> Result<zbus::Connection> {
+    let address = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
+        .unwrap_or_else(|_| "unix:path=/run/dbus/system_bus_socket".to_string());
+    Builder::system()?
+        .serve_at(ROOT_PATH, ObjectManager)?
+        .serve_at(MANAGER_PATH, manager)?
+        .build()
+        .await
+        .with_context(|| {
+            format!("connecting to the system bus at {address} failed; start dbus or set DBUS_SYSTEM_BUS_ADDRESS")
+        })
+}
+
+async fn request_name(connection: &zbus::Connection) -> Result<()> {
+    let reply = connection
+        .request_name_with_flags(BUS_NAME, RequestNameFlags::DoNotQueue.into())
+        .await
+        .with_context(|| {
+            format!("taking the bus name {BUS_NAME} failed; only root may own it under the installed D-Bus policy")
+        })?;
+    match reply {
+        RequestNameReply::PrimaryOwner | RequestNameReply::AlreadyOwner => Ok(()),
+        _ => anyhow::bail!("another process already owns {BUS_NAME}; stop the other hwupd first"),
+    }
+}
+
+async fn wait_for_shutdown() -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Bound kernel drivers, their modules' versions, and one device per module.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::sysfs::{link_name, read_attr};
+use crate::device::{Device, DeviceKind, Driver};
+use crate::root::Root;
+
+/// Returns the driver bound to the sysfs device folder `dir`, with the version
+/// of its module from `/sys/module`.
+pub fn bound_driver(root: &Root, dir: &Path) -> Option<Driver> {
+    let name = link_name(dir, "driver")?;
+
+    // Loaded modules link `driver/module`; built-in drivers have no link, and
+    // their module folder, if any, uses underscores for dashes.
+    let linked = link_name(&dir.join("driver"), "module");
+    let builtin = linked.is_none();
+    let module = linked.unwrap_or_else(|| name.replace('-', "_"));
+    let module_dir = root.join("/sys/module").join(&module);
+    Some(Driver {
+        version: read_attr(&module_dir, "version"),
+        srcversion: read_attr(&module_dir, "srcversion"),
+        builtin: builtin && !module_dir.join("initstate").exists(),
+        name,
+        module,
+    })
+}
+
+/// Builds one kernel-module device for each module bound to a scanned device.
+///
+/// A module without `MODULE_VERSION` is versioned by the kernel it ships
+/// with, so its version is the kernel release.
+pub fn module_devices(devices: &[Device], kernel_release: Option<&str>) -> Vec<Device> {
+    let mut modules: BTreeMap<&str, &Driver> = BTreeMap::new();
+    for driver in devices.iter().filter_map(|d| d.driver.as_ref()) {
+        modules.entry(driver.module.as_str()).or_insert(driver);
+    }
+    modules
+        .values()
+        .map(|driver| module_device(driver, kernel_release))
+        .collect()
+}
+
+fn module_device(driver: &Driver, kernel_release: Option<&str>) -> Device {
+    let mut device = Device::new(
+        DeviceKind::KernelModule,
+        format!("module/{}", driver.module),
+    );
+    device.name = driver.module.clone();
+    device.vendor = "Linux".to_string();
+    device.version = driver
+        .version
+        .clone()
+        .or_else(|| kernel_release.map(str::to_string))
+        .unwrap_or_default();
+    device.add_instance_id(format!("LINUX\\MODULE_{}", driver.module));
+    if let Some(release) = kernel_release {
+        device.add_instance_id(format!("LINUX\\MODULE_{}&KERNEL_{release}", driver.module));
+    }
+    device.set_attribute("srcversion", driver.srcversion.clone());
+    device.set_attribute("builtin", Some(driver.builtin.to_string()));
+    device.set_attribute("kernel_release", kernel_release.map(str::to_string));
+    device.driver = Some(driver.clone());
+    device
+}
