@@ -21,3 +21,14 @@ pub enum Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Rejects a call that carries arguments to a method that takes none; zbus
+/// would otherwise ignore them silently.
+pub fn expect_no_arguments(header: &zbus::message::Header<'_>) -> Result<()> {
+    match header.signature() {
+        signature if signature.to_string().is_empty() => Ok(()),
+        signature => Err(Error::InvalidArgs(format!(
+            "this method takes no arguments, but the call has signature {signature}"
+        ))),
+    }
+}

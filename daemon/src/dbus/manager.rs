@@ -3,6 +3,9 @@
 use std::sync::{Arc, Mutex};
 
 use zbus::interface;
+use zbus::message::Header;
+
+use super::error::expect_no_arguments;
 use zbus::object_server::{ObjectServer, SignalEmitter};
 
 use super::device_object::DeviceObject;
@@ -56,13 +59,15 @@ impl Manager {
     }
 
     /// Returns every device as a dictionary with the keys of `hwupd inventory --json`.
-    fn get_devices(&self) -> Vec<DeviceDict> {
-        self.lock()
+    fn get_devices(&self, #[zbus(header)] header: Header<'_>) -> Result<Vec<DeviceDict>> {
+        expect_no_arguments(&header)?;
+        Ok(self
+            .lock()
             .inventory
             .devices
             .iter()
             .map(DeviceDict::from)
-            .collect()
+            .collect())
     }
 
     /// Scans the hardware again, adding and removing device objects to match.
@@ -70,7 +75,9 @@ impl Manager {
         &self,
         #[zbus(object_server)] server: &ObjectServer,
         #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+        #[zbus(header)] header: Header<'_>,
     ) -> Result<()> {
+        expect_no_arguments(&header)?;
         let root = self.lock().root.clone();
         self.set_status("scanning", &emitter).await;
         let scanned = tokio::task::spawn_blocking(move || inventory::scan(&root)).await;

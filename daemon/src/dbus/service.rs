@@ -51,15 +51,15 @@ async fn connect(manager: Manager) -> Result<zbus::Connection> {
 }
 
 async fn request_name(connection: &zbus::Connection) -> Result<()> {
-    let reply = connection
-        .request_name_with_flags(BUS_NAME, RequestNameFlags::DoNotQueue.into())
-        .await
-        .with_context(|| {
+    let flags = RequestNameFlags::DoNotQueue.into();
+    match connection.request_name_with_flags(BUS_NAME, flags).await {
+        Ok(RequestNameReply::PrimaryOwner | RequestNameReply::AlreadyOwner) => Ok(()),
+        Ok(_) | Err(zbus::Error::NameTaken) => {
+            anyhow::bail!("another process already owns {BUS_NAME}; stop the other hwupd first")
+        }
+        Err(error) => Err(error).with_context(|| {
             format!("taking the bus name {BUS_NAME} failed; only root may own it under the installed D-Bus policy")
-        })?;
-    match reply {
-        RequestNameReply::PrimaryOwner | RequestNameReply::AlreadyOwner => Ok(()),
-        _ => anyhow::bail!("another process already owns {BUS_NAME}; stop the other hwupd first"),
+        }),
     }
 }
 

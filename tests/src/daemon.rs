@@ -1,0 +1,74 @@
+//! The real hwupd daemon, started on a test bus and stopped when dropped.
+
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::bus::TestBus;
+use crate::{binary, run};
+
+/// A running hwupd process.
+pub struct Daemon {
+    child: Child,
+}
+
+impl Daemon {
+    /// Starts hwupd on `bus` with `root` and extra arguments, and waits until
+    /// it owns its bus name.
+    pub fn start(bus: &TestBus, root: &Path, extra: &[&str]) -> Self {
+        let state = bus.scratch("state");
+        let child = bus
+            .command(binary("hwupd"))
+            .arg("--root")
+            .arg(root)
+            .arg("--state-dir")
+            .arg(&state)
+            .args(extra)
+            .env("HWUPD_LOG", "debug")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("spawning hwupd");
+        let mut daemon = Self { child };
+        daemon.wait_until_ready(bus);
+        daemon
+    }
+
+    fn wait_until_ready(&mut self, bus: &TestBus) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("polling hwupd") {
+                panic!("hwupd exited before owning its name: {status}");
+            }
+            let status = run(bus.command(binary("hwupctl")).arg("status"));
+            if status.code == Some(0) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "hwupd did not own its bus name: {}",
+                status.stderr
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Process id, for tests that send signals.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
