@@ -9,7 +9,13 @@ use crate::root::Root;
 
 /// Returns the driver bound to the sysfs device folder `dir`, with the version
 /// of its module from `/sys/module`.
+///
+/// A `driver` link whose target is missing means the driver was unbound or
+/// unloaded while the scan ran, so it counts as no driver.
 pub fn bound_driver(root: &Root, dir: &Path) -> Option<Driver> {
+    if !dir.join("driver").is_dir() {
+        return None;
+    }
     let name = link_name(dir, "driver")?;
 
     // Loaded modules link `driver/module`; built-in drivers have no link, and
@@ -63,4 +69,40 @@ fn module_device(driver: &Driver, kernel_release: Option<&str>) -> Device {
     device.set_attribute("kernel_release", kernel_release.map(str::to_string));
     device.driver = Some(driver.clone());
     device
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// Creates a device folder under a temporary root whose `driver` link
+    /// points to `sys/bus/pci/drivers/<driver>`.
+    fn device_with_driver_link(driver: &str) -> (tempfile::TempDir, Root, std::path::PathBuf) {
+        let temp = tempfile::tempdir().unwrap();
+        let root = Root::new(temp.path());
+        let device = root.join("/sys/devices/pci0000:00/0000:00:1f.3");
+        fs::create_dir_all(&device).unwrap();
+        let target = format!("../../../bus/pci/drivers/{driver}");
+        symlink(target, device.join("driver")).unwrap();
+        (temp, root, device)
+    }
+
+    #[test]
+    fn bound_driver_reads_existing_link() {
+        let (_temp, root, device) = device_with_driver_link("snd_hda_intel");
+        fs::create_dir_all(root.join("/sys/bus/pci/drivers/snd_hda_intel")).unwrap();
+
+        let driver = bound_driver(&root, &device).unwrap();
+        assert_eq!(driver.name, "snd_hda_intel");
+        assert_eq!(driver.module, "snd_hda_intel");
+    }
+
+    #[test]
+    fn bound_driver_ignores_dangling_link() {
+        let (_temp, root, device) = device_with_driver_link("snd_hda_intel");
+        assert_eq!(bound_driver(&root, &device), None);
+    }
 }
