@@ -18,16 +18,18 @@ pub fn bound_driver(root: &Root, dir: &Path) -> Option<Driver> {
     }
     let name = link_name(dir, "driver")?;
 
-    // Loaded modules link `driver/module`; built-in drivers have no link, and
-    // their module folder, if any, uses underscores for dashes.
-    let linked = link_name(&dir.join("driver"), "module");
-    let builtin = linked.is_none();
-    let module = linked.unwrap_or_else(|| name.replace('-', "_"));
+    // Loaded modules link `driver/module`. A built-in driver has the link only
+    // when its module folder existed as the driver registered. Without a
+    // link, the module folder, if any, uses underscores for dashes.
+    let module = link_name(&dir.join("driver"), "module").unwrap_or_else(|| name.replace('-', "_"));
     let module_dir = root.join("/sys/module").join(&module);
+
+    // Only loaded modules have `initstate`, so a module without it is built
+    // in, linked or not.
     Some(Driver {
         version: read_attr(&module_dir, "version"),
         srcversion: read_attr(&module_dir, "srcversion"),
-        builtin: builtin && !module_dir.join("initstate").exists(),
+        builtin: !module_dir.join("initstate").exists(),
         name,
         module,
     })
@@ -98,6 +100,23 @@ mod tests {
         let driver = bound_driver(&root, &device).unwrap();
         assert_eq!(driver.name, "snd_hda_intel");
         assert_eq!(driver.module, "snd_hda_intel");
+    }
+
+    #[test]
+    fn bound_driver_builtin_without_initstate() {
+        let (_temp, root, device) = device_with_driver_link("xhci_hcd");
+        let driver_dir = root.join("/sys/bus/pci/drivers/xhci_hcd");
+        fs::create_dir_all(&driver_dir).unwrap();
+        symlink("../../../../module/xhci_pci", driver_dir.join("module")).unwrap();
+        fs::create_dir_all(root.join("/sys/module/xhci_pci/parameters")).unwrap();
+
+        let driver = bound_driver(&root, &device).unwrap();
+        assert_eq!(driver.module, "xhci_pci");
+        assert!(driver.builtin);
+
+        fs::write(root.join("/sys/module/xhci_pci/initstate"), "live\n").unwrap();
+        let driver = bound_driver(&root, &device).unwrap();
+        assert!(!driver.builtin);
     }
 
     #[test]
