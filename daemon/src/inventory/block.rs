@@ -66,6 +66,9 @@ fn disk(root: &Root, dir: &Path) -> Option<Device> {
     let mut device = Device::new(DeviceKind::Disk, physical_id);
     device.driver = bound_driver(root, &hardware);
     device.set_attribute("block_device", Some(name));
+
+    // NOTE: virtio disks show `serial` on the block device (`vda/serial`), and
+    // SCSI disks only inside the binary `vpd_pg80`, so neither is hashed here.
     if let Some(serial) = read_attr(&hardware, "serial") {
         device.set_serial(&serial);
     }

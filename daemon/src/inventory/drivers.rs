@@ -21,6 +21,8 @@ pub fn bound_driver(root: &Root, dir: &Path) -> Option<Driver> {
     // Loaded modules link `driver/module`. A built-in driver has the link only
     // when its module folder existed as the driver registered. Without a
     // link, the module folder, if any, uses underscores for dashes.
+    // NOTE: that guess is wrong when a built-in driver's module has another
+    // name, such as the generic `usb` driver in `usbcore`.
     let module = link_name(&dir.join("driver"), "module").unwrap_or_else(|| name.replace('-', "_"));
     let module_dir = root.join("/sys/module").join(&module);
 
