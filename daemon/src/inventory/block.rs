@@ -61,16 +61,14 @@ fn is_disk(dir: &Path) -> bool {
 fn disk(root: &Root, dir: &Path) -> Option<Device> {
     let name = file_name(dir);
     let hardware = dir.join("device");
-    let physical = fs::canonicalize(&hardware).ok()?;
-    let physical = physical
-        .strip_prefix(root.sys())
-        .unwrap_or(&physical)
-        .display()
-        .to_string();
+    let physical_id = sysfs_device_path(root, &hardware)?;
 
-    let mut device = Device::new(DeviceKind::Disk, physical);
+    let mut device = Device::new(DeviceKind::Disk, physical_id);
     device.driver = bound_driver(root, &hardware);
     device.set_attribute("block_device", Some(name));
+
+    // NOTE: virtio disks show `serial` on the block device (`vda/serial`), and
+    // SCSI disks only inside the binary `vpd_pg80`, so neither is hashed here.
     if let Some(serial) = read_attr(&hardware, "serial") {
         device.set_serial(&serial);
     }
@@ -80,6 +78,18 @@ fn disk(root: &Root, dir: &Path) -> Option<Device> {
         None => describe_virtio(&mut device, &hardware),
     }
     Some(device)
+}
+
+/// Resolves a sysfs link to its device path under `/sys`, such as
+/// `devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0`.
+///
+/// The root is canonicalized too, so the path, and the device id made from it,
+/// stay the same when the root is given as a relative path or with `..`.
+fn sysfs_device_path(root: &Root, link: &Path) -> Option<String> {
+    let target = fs::canonicalize(link).ok()?;
+    let sys = fs::canonicalize(root.sys()).unwrap_or_else(|_| root.sys());
+    let relative = target.strip_prefix(&sys).unwrap_or(&target);
+    Some(relative.display().to_string())
 }
 
 /// SCSI and ATA disks: `vendor`, `model` and `rev` from the INQUIRY data.
@@ -109,5 +119,31 @@ fn describe_virtio(device: &mut Device, hardware: &Path) {
     {
         device.vendor = names::vendor(vendor);
         device.add_instance_id(format!("VIRTIO\\VEN_{vendor:04X}&DEV_{product:04X}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    const SCSI_DEVICE: &str = "devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0";
+
+    #[test]
+    fn device_path_ignores_root_spelling() {
+        let temp = tempfile::tempdir().unwrap();
+        let block = temp.path().join("sys").join(SCSI_DEVICE).join("block/sda");
+        fs::create_dir_all(&block).unwrap();
+        symlink("../../../0:0:0:0", block.join("device")).unwrap();
+
+        for base in [temp.path().to_path_buf(), temp.path().join("sys/..")] {
+            let root = Root::new(base);
+            let link = root.sys().join(SCSI_DEVICE).join("block/sda/device");
+            assert_eq!(
+                sysfs_device_path(&root, &link).as_deref(),
+                Some(SCSI_DEVICE)
+            );
+        }
     }
 }

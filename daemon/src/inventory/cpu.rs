@@ -127,6 +127,9 @@ fn add_cpuid_instance_ids(device: &mut Device, processor: &Processor) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
     use super::*;
 
     const TWO_PACKAGES: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n\
@@ -156,5 +159,74 @@ mod tests {
         assert_eq!(parse_revision("0x1000065"), Some(0x1000065));
         assert_eq!(parse_revision("a70410a"), Some(0xa70410a));
         assert_eq!(parse_revision("zz"), None);
+    }
+
+    #[test]
+    fn device_falls_back_to_sysfs_microcode() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = Root::new(temp.path());
+        let sysfs_dir = root.join("/sys/devices/system/cpu/cpu2/microcode");
+        std::fs::create_dir_all(&sysfs_dir).unwrap();
+        std::fs::write(sysfs_dir.join("version"), "0xa101144\n").unwrap();
+        let processor = Processor {
+            number: 2,
+            package: 1,
+            ..Processor::default()
+        };
+
+        let device = device(&root, &processor).unwrap();
+        assert_eq!(device.version, "0xa101144");
+        assert_eq!(device.version_raw, Some(0xa101144));
+        assert_eq!(device.physical_id, "cpu/package1");
+    }
+
+    #[test]
+    fn device_needs_a_microcode_revision() {
+        let processor = Processor::default();
+        assert!(device(&Root::new("/nonexistent"), &processor).is_none());
+    }
+
+    /// Generates one `key: value` line, weighting the keys that `parse_block`
+    /// reads over random ones.
+    fn cpuinfo_line() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("processor".to_string()),
+            Just("physical id".to_string()),
+            Just("vendor_id".to_string()),
+            Just("cpu family".to_string()),
+            Just("model".to_string()),
+            Just("model name".to_string()),
+            Just("stepping".to_string()),
+            Just("microcode".to_string()),
+            "[a-z ]{0,12}",
+        ];
+        let value = prop_oneof!["[0-9]{1,12}", "0x[0-9a-fA-F]{0,18}", "\\PC{0,16}"];
+        (key, "[ \t]{0,2}", value).prop_map(|(key, gap, value)| format!("{key}{gap}: {value}"))
+    }
+
+    proptest! {
+        #[test]
+        fn parse_never_panics_on_any_text(text in any::<String>()) {
+            let processors = parse(&text);
+            prop_assert!(processors.len() <= text.matches("processor").count());
+        }
+
+        #[test]
+        fn parse_never_panics_on_cpuinfo_text(
+            lines in vec(prop_oneof![cpuinfo_line(), Just(String::new())], 0..40),
+        ) {
+            let text = lines.join("\n");
+            let root = Root::new("/nonexistent");
+            for processor in parse(&text) {
+                if let Some(device) = device(&root, &processor) {
+                    prop_assert_eq!(device.kind, DeviceKind::CpuMicrocode);
+                }
+            }
+        }
+
+        #[test]
+        fn parse_revision_never_panics(text in "\\PC{0,24}") {
+            parse_revision(&text);
+        }
     }
 }

@@ -9,19 +9,29 @@ use crate::root::Root;
 
 /// Returns the driver bound to the sysfs device folder `dir`, with the version
 /// of its module from `/sys/module`.
+///
+/// A `driver` link whose target is missing means the driver was unbound or
+/// unloaded while the scan ran, so it counts as no driver.
 pub fn bound_driver(root: &Root, dir: &Path) -> Option<Driver> {
+    if !dir.join("driver").is_dir() {
+        return None;
+    }
     let name = link_name(dir, "driver")?;
 
-    // Loaded modules link `driver/module`; built-in drivers have no link, and
-    // their module folder, if any, uses underscores for dashes.
-    let linked = link_name(&dir.join("driver"), "module");
-    let builtin = linked.is_none();
-    let module = linked.unwrap_or_else(|| name.replace('-', "_"));
+    // Loaded modules link `driver/module`. A built-in driver has the link only
+    // when its module folder existed as the driver registered. Without a
+    // link, the module folder, if any, uses underscores for dashes.
+    // NOTE: that guess is wrong when a built-in driver's module has another
+    // name, such as the generic `usb` driver in `usbcore`.
+    let module = link_name(&dir.join("driver"), "module").unwrap_or_else(|| name.replace('-', "_"));
     let module_dir = root.join("/sys/module").join(&module);
+
+    // Only loaded modules have `initstate`, so a module without it is built
+    // in, linked or not.
     Some(Driver {
         version: read_attr(&module_dir, "version"),
         srcversion: read_attr(&module_dir, "srcversion"),
-        builtin: builtin && !module_dir.join("initstate").exists(),
+        builtin: !module_dir.join("initstate").exists(),
         name,
         module,
     })
@@ -63,4 +73,57 @@ fn module_device(driver: &Driver, kernel_release: Option<&str>) -> Device {
     device.set_attribute("kernel_release", kernel_release.map(str::to_string));
     device.driver = Some(driver.clone());
     device
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// Creates a device folder under a temporary root whose `driver` link
+    /// points to `sys/bus/pci/drivers/<driver>`.
+    fn device_with_driver_link(driver: &str) -> (tempfile::TempDir, Root, std::path::PathBuf) {
+        let temp = tempfile::tempdir().unwrap();
+        let root = Root::new(temp.path());
+        let device = root.join("/sys/devices/pci0000:00/0000:00:1f.3");
+        fs::create_dir_all(&device).unwrap();
+        let target = format!("../../../bus/pci/drivers/{driver}");
+        symlink(target, device.join("driver")).unwrap();
+        (temp, root, device)
+    }
+
+    #[test]
+    fn bound_driver_reads_existing_link() {
+        let (_temp, root, device) = device_with_driver_link("snd_hda_intel");
+        fs::create_dir_all(root.join("/sys/bus/pci/drivers/snd_hda_intel")).unwrap();
+
+        let driver = bound_driver(&root, &device).unwrap();
+        assert_eq!(driver.name, "snd_hda_intel");
+        assert_eq!(driver.module, "snd_hda_intel");
+    }
+
+    #[test]
+    fn bound_driver_builtin_without_initstate() {
+        let (_temp, root, device) = device_with_driver_link("xhci_hcd");
+        let driver_dir = root.join("/sys/bus/pci/drivers/xhci_hcd");
+        fs::create_dir_all(&driver_dir).unwrap();
+        symlink("../../../../module/xhci_pci", driver_dir.join("module")).unwrap();
+        fs::create_dir_all(root.join("/sys/module/xhci_pci/parameters")).unwrap();
+
+        let driver = bound_driver(&root, &device).unwrap();
+        assert_eq!(driver.module, "xhci_pci");
+        assert!(driver.builtin);
+
+        fs::write(root.join("/sys/module/xhci_pci/initstate"), "live\n").unwrap();
+        let driver = bound_driver(&root, &device).unwrap();
+        assert!(!driver.builtin);
+    }
+
+    #[test]
+    fn bound_driver_ignores_dangling_link() {
+        let (_temp, root, device) = device_with_driver_link("snd_hda_intel");
+        assert_eq!(bound_driver(&root, &device), None);
+    }
 }

@@ -71,6 +71,9 @@ pub fn file_name(path: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -96,5 +99,35 @@ mod tests {
     #[test]
     fn clean_value_replaces_invalid_utf8() {
         assert_eq!(clean_value(b"A\xffB").as_deref(), Some("A\u{fffd}B"));
+    }
+
+    fn is_padding(c: char) -> bool {
+        c.is_whitespace() || c.is_control()
+    }
+
+    proptest! {
+        #[test]
+        fn clean_value_returns_trimmed_text(raw in vec(any::<u8>(), 0..64)) {
+            if let Some(value) = clean_value(&raw) {
+                prop_assert!(!value.contains('\0'));
+                prop_assert!(!value.starts_with(is_padding));
+                prop_assert!(!value.ends_with(is_padding));
+            }
+        }
+
+        #[test]
+        fn clean_value_strips_padding(
+            text in "[!-~]([ -~]{0,30}[!-~])?",
+            leading in "[ \t]{0,8}",
+            trailing in "[ \n]{0,20}",
+            after_nul in vec(any::<u8>(), 0..8),
+        ) {
+            let mut raw = format!("{leading}{text}{trailing}").into_bytes();
+            prop_assert_eq!(clean_value(&raw), Some(text.clone()));
+
+            raw.push(0);
+            raw.extend(after_nul);
+            prop_assert_eq!(clean_value(&raw), Some(text.clone()));
+        }
     }
 }

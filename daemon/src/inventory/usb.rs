@@ -51,7 +51,18 @@ fn usb_device(root: &Root, dir: &Path) -> Option<Device> {
 /// (`usbhid`, `btusb`); the device itself is bound to the generic `usb`.
 fn interface_driver(root: &Root, dir: &Path, port: &str) -> Option<crate::device::Driver> {
     let config = read_attr(dir, "bConfigurationValue").unwrap_or_else(|| "1".to_string());
-    bound_driver(root, &dir.join(format!("{port}:{config}.0")))
+    let interface = format!("{}:{config}.0", interface_prefix(port));
+    bound_driver(root, &dir.join(interface))
+}
+
+/// Returns the device part of an interface name. Interfaces of a root hub
+/// (`usb1`) are named after its bus number and devpath 0 (`1-0:1.0`), and those of
+/// other devices after the device (`1-2.4:1.0`).
+fn interface_prefix(device_name: &str) -> String {
+    match device_name.strip_prefix("usb") {
+        Some(bus) => format!("{bus}-0"),
+        None => device_name.to_string(),
+    }
 }
 
 /// Renders `bcdDevice` as `major.minor` in BCD (0x0320 is "3.20"). A value
@@ -87,6 +98,13 @@ mod tests {
         assert_eq!(render_bcd16(0x0320).as_deref(), Some("3.20"));
         assert_eq!(render_bcd16(0x0001).as_deref(), Some("0.01"));
         assert_eq!(render_bcd16(0x0110).as_deref(), Some("1.10"));
+    }
+
+    #[test]
+    fn interface_prefix_of_root_hub() {
+        assert_eq!(interface_prefix("usb1"), "1-0");
+        assert_eq!(interface_prefix("usb12"), "12-0");
+        assert_eq!(interface_prefix("1-2.4"), "1-2.4");
     }
 
     #[test]
