@@ -9,3 +9,4 @@ pub mod inventory;
 pub mod logging;
 pub mod output;
 pub mod root;
+pub mod version;
