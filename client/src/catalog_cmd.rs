@@ -1,5 +1,6 @@
 //! `hwupctl catalog`: create signing keys, write and sign catalogs, verify signatures.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -13,22 +14,27 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-/// Exit status when a signature was checked and rejected, or a command failed otherwise.
-pub const EXIT_FAILURE: u8 = 1;
+/// Exit status of any failure not listed below. For `verify` it means that an input
+/// could not be read or parsed, or the catalog is invalid, so no signature was checked
+/// or the catalog is unusable.
+pub const EXIT_FAILED: u8 = 1;
 
-/// Exit status when an input could not be read or parsed, so nothing was checked. clap
-/// uses the same status for usage errors.
-pub const EXIT_UNREADABLE: u8 = 2;
+/// Exit status when a signature was checked and rejected: it is invalid, or it was
+/// made by a key that was not given. The same status as hwupctl's other commands use
+/// for a signature or checksum that did not verify.
+pub const EXIT_NOT_VERIFIED: u8 = 5;
 
-/// Exit status when the catalog document breaks a rule of the format.
-pub const EXIT_INVALID_CATALOG: u8 = 3;
+/// Exit status when a file named on the command line does not exist.
+pub const EXIT_NOT_FOUND: u8 = 6;
 
 const EXIT_CODES: &str = "\
 Exit status:
   0  success
-  1  the signature was rejected (bad signature, or made by a key not given), or the command failed
-  2  an input could not be read or parsed, so nothing was checked; also usage errors
-  3  the catalog document is invalid";
+  1  failure, such as an input that could not be read or parsed (so no signature was
+     checked) or an invalid catalog
+  2  invalid command line
+  5  the signature was checked and rejected: it is invalid, or a key not given made it
+  6  a file named on the command line does not exist";
 
 /// Subcommands of `hwupctl catalog`.
 #[derive(Debug, Subcommand)]
@@ -83,7 +89,7 @@ pub struct NewArgs {
     #[arg(long, value_name = "ID")]
     remote_id: String,
 
-    /// Days from now until the catalog expires; machines reject it after that.
+    /// Days from now until the catalog expires. Machines reject it after that.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     valid_days: u32,
 
@@ -123,7 +129,7 @@ pub struct AddArgs {
     #[arg(long)]
     summary: String,
 
-    /// Longer description; may contain line breaks.
+    /// Longer description, which may contain line breaks.
     #[arg(long)]
     description: Option<String>,
 
@@ -141,8 +147,8 @@ pub struct AddArgs {
     #[arg(long = "instance-id", value_name = "ID")]
     instance_ids: Vec<String>,
 
-    /// Hardware ID GUID of the machine; the release then applies only on machines that
-    /// have one of the given IDs. Repeat for several.
+    /// Hardware ID GUID of the whole machine. With any given, the release applies only
+    /// on machines that have one of them. Repeat for several.
     #[arg(long = "hardware-id", value_name = "GUID")]
     hardware_ids: Vec<String>,
 
@@ -273,17 +279,12 @@ pub fn run(command: CatalogCommand) -> anyhow::Result<()> {
 
 /// Maps an error from [`run`] to the documented exit status.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    let Some(error) = error.downcast_ref::<AuthoringError>() else {
-        return EXIT_FAILURE;
-    };
-    match error {
-        AuthoringError::Verify { source, .. } if source.is_rejection() => EXIT_FAILURE,
-        AuthoringError::Verify { .. }
-        | AuthoringError::Io { .. }
-        | AuthoringError::Key { .. }
-        | AuthoringError::PublicKeyArgument { .. } => EXIT_UNREADABLE,
-        AuthoringError::Document { .. } => EXIT_INVALID_CATALOG,
-        _ => EXIT_FAILURE,
+    match error.downcast_ref::<AuthoringError>() {
+        Some(AuthoringError::Verify { source, .. }) if source.is_rejection() => EXIT_NOT_VERIFIED,
+        Some(AuthoringError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            EXIT_NOT_FOUND
+        }
+        _ => EXIT_FAILED,
     }
 }
 

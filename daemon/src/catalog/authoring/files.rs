@@ -23,8 +23,10 @@ pub enum Overwrite {
 }
 
 /// Writes `contents` to `path` so that readers see the old file or the new one, never a
-/// mix: the data goes to a temporary file in the same folder, is synced, and is renamed
-/// over `path`, and then the folder is synced so that the rename survives a crash.
+/// mix.
+///
+/// The data goes to a temporary file in the same folder, which is synced and renamed
+/// over `path`. Then the folder is synced so that the rename survives a crash.
 pub fn write_atomic(
     path: &Path,
     contents: &[u8],
@@ -39,7 +41,7 @@ pub fn write_atomic(
         .tempfile_in(&folder)
         .map_err(io_error)?;
 
-    // The umask may have cleared bits of `mode`; set it exactly.
+    // The umask may have cleared bits of `mode`, so set the mode exactly.
     file.as_file()
         .set_permissions(Permissions::from_mode(mode))
         .map_err(io_error)?;
@@ -92,29 +94,19 @@ pub struct FileDigest {
     pub sha256: String,
 }
 
-/// Hashes a file in 64 KiB blocks, stopping with an error once it exceeds `max` bytes.
+/// Hashes a file while reading it in blocks, with an error once it exceeds `max` bytes.
 pub fn hash_file(path: &Path, max: u64) -> Result<FileDigest, AuthoringError> {
     let io_error = |source| AuthoringError::io("reading", path, source);
-    let mut file = File::open(path).map_err(io_error)?;
+    let file = File::open(path).map_err(io_error)?;
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 64 * 1024];
-    let mut size = 0u64;
 
-    loop {
-        let count = match file.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(count) => count,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(io_error(error)),
-        };
-        size = size.saturating_add(count as u64);
-        if size > max {
-            return Err(AuthoringError::PayloadTooLarge {
-                path: path.to_owned(),
-                max,
-            });
-        }
-        hasher.update(&buffer[..count]);
+    // Reading one byte past `max` is enough to tell that the file is too large.
+    let size = io::copy(&mut file.take(max.saturating_add(1)), &mut hasher).map_err(io_error)?;
+    if size > max {
+        return Err(AuthoringError::PayloadTooLarge {
+            path: path.to_owned(),
+            max,
+        });
     }
 
     let sha256 = hex(&hasher.finalize());

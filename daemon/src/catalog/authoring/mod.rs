@@ -101,7 +101,7 @@ impl AuthoringError {
 }
 
 /// Validation used while authoring. Payload URLs may name any host, because only the
-/// remote's configuration on each machine says which hosts it allows.
+/// remote's configuration on each machine decides which hosts it allows.
 fn authoring_options() -> ValidateOptions {
     ValidateOptions {
         catalog_host: None,

@@ -68,17 +68,8 @@ pub fn sign(
     let mut bytes = files::read_bounded(catalog_path, MAX_CATALOG_SIZE + 1)?;
     let mut catalog = parse_catalog(catalog_path, &bytes)?;
 
-    // Prepare every change before writing anything, so a failure leaves the files as they were.
-    if options.bump_serial {
-        refresh(&mut catalog, options)?;
-    } else if options.valid_days.is_some() {
-        return Err(AuthoringError::ExpiryChangeNeedsBump);
-    }
-    if catalog.is_expired_at(options.now) {
-        return Err(AuthoringError::Expired {
-            expires: catalog.expires,
-        });
-    }
+    // Make every change in memory first, so that a failure leaves the files as they were.
+    apply_requested_changes(&mut catalog, options)?;
     let sign_options = sign_options(catalog_path, &catalog, options);
     sign_options.validate()?;
 
@@ -103,6 +94,25 @@ pub fn sign(
         serial: catalog.serial,
         key_id,
     })
+}
+
+/// Applies `bump_serial` and `valid_days`, then rejects a catalog expired at `now`.
+fn apply_requested_changes(
+    catalog: &mut Catalog,
+    options: &SignCatalogOptions,
+) -> Result<(), AuthoringError> {
+    if options.bump_serial {
+        refresh(catalog, options)?;
+    } else if options.valid_days.is_some() {
+        return Err(AuthoringError::ExpiryChangeNeedsBump);
+    }
+
+    if catalog.is_expired_at(options.now) {
+        return Err(AuthoringError::Expired {
+            expires: catalog.expires,
+        });
+    }
+    Ok(())
 }
 
 /// Increments the serial and moves the issue time, and the expiry if asked, to now.
@@ -199,7 +209,8 @@ fn signed_serial(trusted_comment: &str) -> Option<u64> {
 /// Verifies the catalog's signature with any of `keys`, then parses and validates it.
 ///
 /// The document is parsed only after the signature verifies, so that unsigned input
-/// never reaches the JSON parser. An expired catalog still verifies; callers decide.
+/// never reaches the JSON parser. An expired catalog still verifies, and callers
+/// decide what to do with it.
 pub fn verify(
     catalog_path: &Path,
     signature_path: &Path,

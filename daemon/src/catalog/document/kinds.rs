@@ -115,8 +115,8 @@ named_values! {
 named_values! {
     /// Rollout ring of a release or a machine, from first to last to receive updates.
     ///
-    /// A release in a ring is offered to machines in that ring and in earlier ones, so a
-    /// `canary` release reaches canary machines only and a `broad` release reaches all.
+    /// A release's ring is the last ring meant to receive it: a `canary` release is for
+    /// canary machines only, and a `broad` release is for all machines.
     pub enum Ring {
         Canary => "canary",
         Early => "early",

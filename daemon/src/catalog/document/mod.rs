@@ -4,6 +4,8 @@
 //! validates every field. Unknown fields are rejected, because a field added by a later
 //! format could carry a restriction that this version would silently ignore.
 
+mod checks;
+mod errors;
 mod kinds;
 mod location;
 mod validate;
@@ -12,8 +14,9 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use errors::{Problem, ReleaseRef, ValidationError};
 pub use kinds::{InstallMethod, Ring, Severity, VersionFormat};
-pub use validate::{Problem, ReleaseRef, ValidateOptions, ValidationError};
+pub use validate::ValidateOptions;
 
 /// The only format version this hwupd reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -136,7 +139,7 @@ pub struct Payload {
     pub url: Option<String>,
 }
 
-/// Which machines are offered a release.
+/// Rollout limits of a release: the last ring offered it and the share of machines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rollout {
@@ -224,7 +227,8 @@ impl Catalog {
 
     /// Encodes the catalog as pretty-printed JSON with a final line feed.
     pub fn to_json(&self) -> String {
-        // Serializing these types cannot fail: every map key is a string.
+        // serde_json fails only on a failing Serialize impl or a map with non-string keys,
+        // and these types have neither.
         let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
         json.push('\n');
         json

@@ -149,6 +149,27 @@ fn malformed_json_is_rejected() {
 }
 
 #[test]
+fn trailing_garbage_is_rejected() {
+    let text = format!("{}\n{{}}", sample());
+
+    let result = Catalog::parse(text.as_bytes(), &ValidateOptions::default());
+
+    assert!(matches!(result, Err(DocumentError::Json(_))));
+}
+
+#[test]
+fn non_object_document_is_rejected() {
+    for text in ["[]", "null", "1", "\"catalog\""] {
+        let result = Catalog::parse(text.as_bytes(), &ValidateOptions::default());
+
+        assert!(
+            matches!(result, Err(DocumentError::Json(_))),
+            "document {text}"
+        );
+    }
+}
+
+#[test]
 fn missing_format_version_is_rejected() {
     let mut value = sample();
     value.as_object_mut().unwrap().remove("format_version");

@@ -5,48 +5,51 @@ use super::KeyId;
 /// Input that could not be parsed as a minisign key or signature, so nothing was checked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
-    #[error("the {what} is empty")]
-    Empty { what: &'static str },
+    #[error("the {input} is empty")]
+    Empty { input: &'static str },
 
-    #[error("the {what} is {size} bytes, more than the maximum of {max} bytes")]
+    #[error("the {input} is {size} bytes, more than the maximum of {max} bytes")]
     TooLarge {
-        what: &'static str,
+        input: &'static str,
         size: usize,
         max: usize,
     },
 
-    #[error("the {what} is not valid UTF-8 text")]
-    NotUtf8 { what: &'static str },
+    #[error("the {input} is not valid UTF-8 text")]
+    NotUtf8 { input: &'static str },
 
-    #[error("the {what} is truncated: it has {found} lines, expected {expected}")]
+    #[error("the {input} is truncated: it has {found} lines, expected {expected}")]
     Truncated {
-        what: &'static str,
+        input: &'static str,
         found: usize,
         expected: usize,
     },
 
-    #[error("the {what} has data after its last line (expected {expected} lines)")]
-    TrailingData { what: &'static str, expected: usize },
+    #[error("the {input} has data after its last line (expected {expected} lines)")]
+    TrailingData {
+        input: &'static str,
+        expected: usize,
+    },
 
-    #[error("line {line} of the {what} does not start with {prefix:?}")]
+    #[error("line {line} of the {input} does not start with {prefix:?}")]
     MissingPrefix {
-        what: &'static str,
+        input: &'static str,
         line: usize,
         prefix: &'static str,
     },
 
-    #[error("the {what} is not valid base64")]
-    InvalidBase64 { what: &'static str },
+    #[error("the {input} is not valid base64")]
+    InvalidBase64 { input: &'static str },
 
-    #[error("the {what} decodes to {found} bytes, expected {expected}")]
+    #[error("the {input} decodes to {found} bytes, expected {expected}")]
     WrongLength {
-        what: &'static str,
+        input: &'static str,
         found: usize,
         expected: usize,
     },
 
-    #[error("the {what} names the unknown signature algorithm \"{found}\"")]
-    UnknownAlgorithm { what: &'static str, found: String },
+    #[error("the {input} names the unknown signature algorithm \"{found}\"")]
+    UnknownAlgorithm { input: &'static str, found: String },
 
     #[error(
         "the secret key is encrypted with a password, which is not supported; remove the \
@@ -102,8 +105,8 @@ pub enum VerifyError {
     BadSignature { key_id: KeyId },
 
     #[error(
-        "invalid global signature by key {key_id}: the trusted comment does not match \
-         what was signed"
+        "invalid global signature by key {key_id}: the trusted comment or the global \
+         signature was changed after signing"
     )]
     BadGlobalSignature { key_id: KeyId },
 }

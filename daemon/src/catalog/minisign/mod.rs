@@ -1,10 +1,11 @@
 //! Minisign keys and detached signatures: parsing, signing and strict Ed25519 verification.
 //!
 //! The formats are those of minisign 0.11. A public key is the base64 of `Ed`, an 8-byte
-//! key id and the 32-byte Ed25519 key. A signature file has four lines: an untrusted
-//! comment, the base64 of the algorithm, key id and signature, the trusted comment, and
-//! the base64 of a global signature over the signature bytes followed by the trusted
-//! comment, so that the trusted comment cannot be altered without the secret key.
+//! key id and the 32-byte Ed25519 key. A signature file has four lines. They are an
+//! untrusted comment, the base64 of the algorithm, key id and signature, the trusted
+//! comment, and the base64 of a global signature. The global signature covers the
+//! signature bytes followed by the trusted comment, so that the trusted comment cannot
+//! be altered without the secret key.
 
 mod error;
 mod public_key;

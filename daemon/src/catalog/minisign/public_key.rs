@@ -8,7 +8,7 @@ use ed25519_dalek::VerifyingKey;
 use super::text::{self, UNTRUSTED_PREFIX};
 use super::{FormatError, KeyId, Signature, VerifyError};
 
-const WHAT: &str = "public key";
+const INPUT: &str = "public key";
 
 /// Maximum size in bytes of a public key file: a full-length untrusted comment line plus
 /// the 56-character key line, with room for line endings.
@@ -32,7 +32,7 @@ impl PublicKey {
     /// Parses a public key file (untrusted comment line, then the key) or the bare base64
     /// key on one line. Whitespace around a bare key is ignored.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
-        let text = text::decode_text(bytes, MAX_PUBLIC_KEY_FILE, WHAT)?;
+        let text = text::decode_text(bytes, MAX_PUBLIC_KEY_FILE, INPUT)?;
         let lines = text::lines(text);
         let first = lines.first().copied().unwrap_or_default();
 
@@ -40,19 +40,22 @@ impl PublicKey {
         if lines.len() == 1 && !first.starts_with(UNTRUSTED_PREFIX) {
             return Self::decode(first.trim());
         }
-        let lines = text::exact_lines(text, 2, WHAT)?;
-        text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, text::MAX_UNTRUSTED_LINE, WHAT)?;
+        let lines = text::exact_lines(text, 2, INPUT)?;
+        text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, text::MAX_UNTRUSTED_LINE, INPUT)?;
         Self::decode(lines[1])
     }
 
     fn decode(line: &str) -> Result<Self, FormatError> {
-        let decoded: [u8; DECODED_LEN] = text::decode_base64(line, WHAT)?;
+        let decoded: [u8; DECODED_LEN] = text::decode_base64(line, INPUT)?;
         let mut rest = &decoded[..];
 
         let algorithm: [u8; 2] = text::take(&mut rest);
         if &algorithm != b"Ed" {
             let found = FormatError::escaped(algorithm);
-            return Err(FormatError::UnknownAlgorithm { what: WHAT, found });
+            return Err(FormatError::UnknownAlgorithm {
+                input: INPUT,
+                found,
+            });
         }
         let key_id = KeyId(text::take(&mut rest));
         let key = verifying_key(text::take(&mut rest))?;

@@ -16,7 +16,7 @@ use rand_core::{OsRng, RngCore};
 use super::text::{self, UNTRUSTED_PREFIX};
 use super::{FormatError, KeyId, PublicKey, SignError, SignOptions, Signature};
 
-const WHAT: &str = "secret key";
+const INPUT: &str = "secret key";
 
 /// Maximum size in bytes of a secret key file: a full-length comment line plus the
 /// 212-character key line, with room for line endings.
@@ -52,10 +52,10 @@ impl SecretKey {
     /// it, so a zero checksum is accepted. Any other checksum must match. In both cases
     /// the public half stored in the key must match the one derived from the seed.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
-        let text = text::decode_text(bytes, MAX_SECRET_KEY_FILE, WHAT)?;
-        let lines = text::exact_lines(text, 2, WHAT)?;
-        text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, text::MAX_UNTRUSTED_LINE, WHAT)?;
-        let decoded: [u8; DECODED_LEN] = text::decode_base64(lines[1], WHAT)?;
+        let text = text::decode_text(bytes, MAX_SECRET_KEY_FILE, INPUT)?;
+        let lines = text::exact_lines(text, 2, INPUT)?;
+        text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, text::MAX_UNTRUSTED_LINE, INPUT)?;
+        let decoded: [u8; DECODED_LEN] = text::decode_base64(lines[1], INPUT)?;
         let fields = Fields::split(&decoded);
 
         fields.check_algorithms()?;
@@ -155,7 +155,10 @@ impl Fields {
     fn check_algorithms(&self) -> Result<(), FormatError> {
         if &self.algorithm != b"Ed" {
             let found = FormatError::escaped(self.algorithm);
-            return Err(FormatError::UnknownAlgorithm { what: WHAT, found });
+            return Err(FormatError::UnknownAlgorithm {
+                input: INPUT,
+                found,
+            });
         }
         if self.checksum_algorithm != CHECKSUM_BLAKE2B {
             let found = FormatError::escaped(self.checksum_algorithm);

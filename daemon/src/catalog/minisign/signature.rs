@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::text::{self, MAX_TRUSTED_LINE, MAX_UNTRUSTED_LINE, TRUSTED_PREFIX, UNTRUSTED_PREFIX};
 use super::{FormatError, KeyId, SignError, SignatureAlgorithm};
 
-const WHAT: &str = "signature";
+const INPUT: &str = "signature";
 
 /// Maximum size in bytes of a signature file: full-length comment lines plus the 100- and
 /// 88-character base64 lines, with room for line endings.
@@ -44,19 +44,22 @@ impl Signature {
 
     /// Parses a four-line signature file. The signature is not verified here.
     pub fn parse(bytes: &[u8]) -> Result<Self, FormatError> {
-        let text = text::decode_text(bytes, MAX_SIGNATURE_FILE, WHAT)?;
-        let lines = text::exact_lines(text, 4, WHAT)?;
-        let untrusted = text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, MAX_UNTRUSTED_LINE, WHAT)?;
-        let trusted = text::strip_prefix(&lines, 2, TRUSTED_PREFIX, MAX_TRUSTED_LINE, WHAT)?;
+        let text = text::decode_text(bytes, MAX_SIGNATURE_FILE, INPUT)?;
+        let lines = text::exact_lines(text, 4, INPUT)?;
+        let untrusted = text::strip_prefix(&lines, 0, UNTRUSTED_PREFIX, MAX_UNTRUSTED_LINE, INPUT)?;
+        let trusted = text::strip_prefix(&lines, 2, TRUSTED_PREFIX, MAX_TRUSTED_LINE, INPUT)?;
 
-        let decoded: [u8; DECODED_LEN] = text::decode_base64(lines[1], WHAT)?;
+        let decoded: [u8; DECODED_LEN] = text::decode_base64(lines[1], INPUT)?;
         let global_signature = text::decode_base64(lines[3], "global signature")?;
         let mut rest = &decoded[..];
 
         let algorithm_id = text::take(&mut rest);
         let algorithm = SignatureAlgorithm::from_id(algorithm_id).ok_or_else(|| {
             let found = FormatError::escaped(algorithm_id);
-            FormatError::UnknownAlgorithm { what: WHAT, found }
+            FormatError::UnknownAlgorithm {
+                input: INPUT,
+                found,
+            }
         })?;
         Ok(Self {
             algorithm,

@@ -58,6 +58,11 @@ fn secret_key_file(
     format!("untrusted comment: test key\n{}\n", encode_base64(&bytes))
 }
 
+/// Returns a secret key file for the RFC 8032 key, with a zero checksum.
+fn rfc8032_keypair_file() -> String {
+    secret_key_file([0, 0], *b"B2", rfc8032_keypair(), [0; 32])
+}
+
 fn rfc8032_keypair() -> [u8; 64] {
     SigningKey::from_bytes(&hex(RFC8032_SEED)).to_keypair_bytes()
 }
@@ -117,49 +122,49 @@ fn public_key_crlf_file_parses() {
 fn public_key_rejects_bad_input() {
     let bare = PUBLIC_KEY.lines().nth(1).unwrap();
     let comment = PUBLIC_KEY.lines().next().unwrap();
-    let what = "public key";
+    let input = "public key";
     let oversized = format!("untrusted comment: {}\n{bare}\n", "x".repeat(2000));
     let prehashed_id = bare.replacen("RW", "RU", 1);
 
     let cases: Vec<(Vec<u8>, FormatError)> = vec![
-        (vec![], FormatError::Empty { what }),
+        (vec![], FormatError::Empty { input }),
         (
             oversized.into_bytes(),
             FormatError::TooLarge {
-                what,
+                input,
                 size: 2077,
                 max: 1088,
             },
         ),
         (
             b"untrusted comment: \xff\n".to_vec(),
-            FormatError::NotUtf8 { what },
+            FormatError::NotUtf8 { input },
         ),
         (
             format!("{comment}\n").into_bytes(),
             FormatError::Truncated {
-                what,
+                input,
                 found: 1,
                 expected: 2,
             },
         ),
         (
             format!("{PUBLIC_KEY}extra\n").into_bytes(),
-            FormatError::TrailingData { what, expected: 2 },
+            FormatError::TrailingData { input, expected: 2 },
         ),
         (
             format!("comment\n{bare}\n").into_bytes(),
             FormatError::MissingPrefix {
-                what,
+                input,
                 line: 1,
                 prefix: "untrusted comment: ",
             },
         ),
-        (b"RWT*".to_vec(), FormatError::InvalidBase64 { what }),
+        (b"RWT*".to_vec(), FormatError::InvalidBase64 { input }),
         (
-            bare[..52].as_bytes().to_vec(),
+            bare.as_bytes()[..52].to_vec(),
             FormatError::WrongLength {
-                what,
+                input,
                 found: 39,
                 expected: 42,
             },
@@ -167,25 +172,25 @@ fn public_key_rejects_bad_input() {
         (
             prehashed_id.into_bytes(),
             FormatError::UnknownAlgorithm {
-                what,
+                input,
                 found: "ED".to_owned(),
             },
         ),
     ];
 
-    for (input, expected) in cases {
-        let input_text = String::from_utf8_lossy(&input).into_owned();
+    for (bytes, expected) in cases {
+        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned();
         assert_eq!(
-            PublicKey::parse(&input),
+            PublicKey::parse(&bytes),
             Err(expected),
-            "input: {input_text:?}"
+            "input starting {start:?}"
         );
     }
 }
 
 #[test]
 fn public_key_rejects_point_off_curve() {
-    // Some y coordinates have no matching x on the curve; take the first one.
+    // Take the first y coordinate that has no matching x on the curve.
     let off_curve = (2u8..=255)
         .map(|y| {
             let mut point = [0; 32];
@@ -296,7 +301,7 @@ fn secret_key_rejects_unknown_algorithms() {
 #[test]
 fn secret_key_rejects_truncated_and_empty() {
     let first_line = format!("{}\n", SECRET_KEY.lines().next().unwrap());
-    let what = "secret key";
+    let input = "secret key";
 
     let truncated = SecretKey::parse(first_line.as_bytes()).unwrap_err();
     let empty = SecretKey::parse(b"").unwrap_err();
@@ -304,12 +309,72 @@ fn secret_key_rejects_truncated_and_empty() {
     assert_eq!(
         truncated,
         FormatError::Truncated {
-            what,
+            input,
             found: 1,
             expected: 2
         }
     );
-    assert_eq!(empty, FormatError::Empty { what });
+    assert_eq!(empty, FormatError::Empty { input });
+}
+
+#[test]
+fn secret_key_rejects_bad_input() {
+    let input = "secret key";
+    let key_line = SECRET_KEY.lines().nth(1).unwrap();
+    let oversized = format!("untrusted comment: {}\n{key_line}\n", "x".repeat(1200));
+    let mut not_utf8 = SECRET_KEY.as_bytes().to_vec();
+    not_utf8[20] = 0xff;
+    let mut wrong_algorithm = rfc8032_keypair_file();
+    wrong_algorithm.replace_range(28..30, "RV");
+
+    let cases: Vec<(Vec<u8>, FormatError)> = vec![
+        (
+            oversized.clone().into_bytes(),
+            FormatError::TooLarge {
+                input,
+                size: oversized.len(),
+                max: 1280,
+            },
+        ),
+        (not_utf8, FormatError::NotUtf8 { input }),
+        (
+            format!("{SECRET_KEY}garbage").into_bytes(),
+            FormatError::TrailingData { input, expected: 2 },
+        ),
+        (
+            format!("comment\n{key_line}\n").into_bytes(),
+            FormatError::MissingPrefix {
+                input,
+                line: 1,
+                prefix: "untrusted comment: ",
+            },
+        ),
+        (
+            replace_line(SECRET_KEY, 1, "not base64!").into_bytes(),
+            FormatError::InvalidBase64 { input },
+        ),
+        (
+            replace_line(SECRET_KEY, 1, &key_line[..100]).into_bytes(),
+            FormatError::WrongLength {
+                input,
+                found: 75,
+                expected: 158,
+            },
+        ),
+        (
+            wrong_algorithm.into_bytes(),
+            FormatError::UnknownAlgorithm {
+                input,
+                found: "ET".to_owned(),
+            },
+        ),
+    ];
+
+    for (bytes, expected) in cases {
+        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned();
+        let result = SecretKey::parse(&bytes);
+        assert_eq!(result.unwrap_err(), expected, "input starting {start:?}");
+    }
 }
 
 #[test]
@@ -338,7 +403,7 @@ fn minisign_legacy_signature_verifies() {
 
 #[test]
 fn signature_rejects_bad_input() {
-    let what = "signature";
+    let input = "signature";
     let three_lines: String = SIGNATURE
         .lines()
         .take(3)
@@ -360,32 +425,32 @@ fn signature_rejects_bad_input() {
     let no_trusted_prefix = replace_line(SIGNATURE, 2, "comment: x");
 
     let cases: Vec<(Vec<u8>, FormatError)> = vec![
-        (vec![], FormatError::Empty { what }),
+        (vec![], FormatError::Empty { input }),
         (
             oversized.clone().into_bytes(),
             FormatError::TooLarge {
-                what,
+                input,
                 size: oversized.len(),
                 max: 9472,
             },
         ),
-        (not_utf8, FormatError::NotUtf8 { what }),
+        (not_utf8, FormatError::NotUtf8 { input }),
         (
             three_lines.into_bytes(),
             FormatError::Truncated {
-                what,
+                input,
                 found: 3,
                 expected: 4,
             },
         ),
         (
             format!("{SIGNATURE}x\n").into_bytes(),
-            FormatError::TrailingData { what, expected: 4 },
+            FormatError::TrailingData { input, expected: 4 },
         ),
         (
             no_trusted_prefix.into_bytes(),
             FormatError::MissingPrefix {
-                what,
+                input,
                 line: 3,
                 prefix: "trusted comment: ",
             },
@@ -393,30 +458,30 @@ fn signature_rejects_bad_input() {
         (
             wrong_algorithm.into_bytes(),
             FormatError::UnknownAlgorithm {
-                what,
+                input,
                 found: "ET".to_owned(),
             },
         ),
         (
             short_global.into_bytes(),
             FormatError::WrongLength {
-                what: "global signature",
+                input: "global signature",
                 found: 3,
                 expected: 64,
             },
         ),
         (
             replace_line(SIGNATURE, 1, "!!").into_bytes(),
-            FormatError::InvalidBase64 { what },
+            FormatError::InvalidBase64 { input },
         ),
     ];
 
-    for (input, expected) in cases {
-        let input_text = String::from_utf8_lossy(&input).into_owned();
+    for (bytes, expected) in cases {
+        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(80)]).into_owned();
         assert_eq!(
-            Signature::parse(&input),
+            Signature::parse(&bytes),
             Err(expected),
-            "input: {input_text:?}"
+            "input starting {start:?}"
         );
     }
 }
@@ -429,7 +494,7 @@ fn signature_line_too_long_is_rejected() {
     let result = Signature::parse(file.as_bytes());
 
     let expected = FormatError::TooLarge {
-        what: "signature",
+        input: "signature",
         size: 1119,
         max: 1024,
     };

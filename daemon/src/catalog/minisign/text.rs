@@ -20,16 +20,16 @@ pub(super) const MAX_TRUSTED_LINE: usize = 8192;
 pub(super) fn decode_text<'a>(
     bytes: &'a [u8],
     max: usize,
-    what: &'static str,
+    input: &'static str,
 ) -> Result<&'a str, FormatError> {
     if bytes.is_empty() {
-        return Err(FormatError::Empty { what });
+        return Err(FormatError::Empty { input });
     }
     if bytes.len() > max {
         let size = bytes.len();
-        return Err(FormatError::TooLarge { what, size, max });
+        return Err(FormatError::TooLarge { input, size, max });
     }
-    std::str::from_utf8(bytes).map_err(|_| FormatError::NotUtf8 { what })
+    std::str::from_utf8(bytes).map_err(|_| FormatError::NotUtf8 { input })
 }
 
 /// Splits text into lines, accepting LF or CRLF endings and one final line ending.
@@ -45,19 +45,19 @@ pub(super) fn lines(text: &str) -> Vec<&str> {
 pub(super) fn exact_lines<'a>(
     text: &'a str,
     expected: usize,
-    what: &'static str,
+    input: &'static str,
 ) -> Result<Vec<&'a str>, FormatError> {
     let lines = lines(text);
     if lines.len() < expected {
         let found = lines.len();
         return Err(FormatError::Truncated {
-            what,
+            input,
             found,
             expected,
         });
     }
     if lines.len() > expected {
-        return Err(FormatError::TrailingData { what, expected });
+        return Err(FormatError::TrailingData { input, expected });
     }
     Ok(lines)
 }
@@ -68,11 +68,11 @@ pub(super) fn strip_prefix<'a>(
     index: usize,
     prefix: &'static str,
     max: usize,
-    what: &'static str,
+    input: &'static str,
 ) -> Result<&'a str, FormatError> {
     let line = lines.get(index).copied().unwrap_or_default();
     let missing = FormatError::MissingPrefix {
-        what,
+        input,
         line: index + 1,
         prefix,
     };
@@ -80,7 +80,7 @@ pub(super) fn strip_prefix<'a>(
 
     if line.len() > max {
         let size = line.len();
-        return Err(FormatError::TooLarge { what, size, max });
+        return Err(FormatError::TooLarge { input, size, max });
     }
     Ok(rest)
 }
@@ -88,15 +88,15 @@ pub(super) fn strip_prefix<'a>(
 /// Decodes one line of standard, padded base64 into exactly `N` bytes.
 pub(super) fn decode_base64<const N: usize>(
     line: &str,
-    what: &'static str,
+    input: &'static str,
 ) -> Result<[u8; N], FormatError> {
     let bytes = STANDARD
         .decode(line)
-        .map_err(|_| FormatError::InvalidBase64 { what })?;
+        .map_err(|_| FormatError::InvalidBase64 { input })?;
 
     let found = bytes.len();
     bytes.try_into().map_err(|_| FormatError::WrongLength {
-        what,
+        input,
         found,
         expected: N,
     })
