@@ -18,7 +18,7 @@ use files::{Overwrite, PUBLIC_MODE, SECRET_MODE};
 
 pub use files::{hash_file, FileDigest};
 pub use signing::{read_public_key, read_secret_key, sign, signature_path_for, verify};
-pub use signing::{SignCatalogOptions, Signed, Verified};
+pub use signing::{SignCatalogOptions, Signed};
 
 /// Failure of an authoring step. Each variant names the file involved.
 #[derive(Debug, thiserror::Error)]

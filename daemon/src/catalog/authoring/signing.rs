@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use super::files::{self, Overwrite, PUBLIC_MODE};
-use super::{expiry, parse_catalog, write_catalog, AuthoringError};
-use crate::catalog::document::{Catalog, DocumentError, MAX_CATALOG_SIZE};
+use super::{authoring_options, expiry, parse_catalog, write_catalog, AuthoringError};
+use crate::catalog::document::{Catalog, MAX_CATALOG_SIZE};
 use crate::catalog::minisign::{self, default_trusted_comment, KeyId, PublicKey, SecretKey};
 use crate::catalog::minisign::{SignOptions, Signature, SignatureAlgorithm, VerifyError};
+use crate::catalog::{verify_catalog, CatalogError, VerifiedCatalog};
 
 /// Settings of [`sign`].
 #[derive(Debug, Clone)]
@@ -33,14 +34,6 @@ pub struct Signed {
     pub signature_path: PathBuf,
     pub serial: u64,
     pub key_id: KeyId,
-}
-
-/// Result of [`verify`]: the key that verified the signature and the parsed catalog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
-    pub key_id: KeyId,
-    pub trusted_comment: String,
-    pub catalog: Catalog,
 }
 
 /// Returns the default signature path: the catalog path with `.minisig` appended.
@@ -206,44 +199,26 @@ fn signed_serial(trusted_comment: &str) -> Option<u64> {
     field.parse().ok()
 }
 
-/// Verifies the catalog's signature with any of `keys`, then parses and validates it.
-///
-/// The document is parsed only after the signature verifies, so that unsigned input
-/// never reaches the JSON parser. An expired catalog still verifies, and callers
-/// decide what to do with it.
+/// Reads the catalog and its signature file and checks them with
+/// [`verify_catalog`]. An expired catalog still verifies, and callers decide what to do
+/// with it.
 pub fn verify(
     catalog_path: &Path,
     signature_path: &Path,
     keys: &[PublicKey],
-) -> Result<Verified, AuthoringError> {
-    let verify_error = |source| AuthoringError::Verify {
-        path: signature_path.to_owned(),
-        source,
-    };
-    let signature_bytes = files::read_bounded(signature_path, minisign::MAX_SIGNATURE_FILE + 1)?;
-    let signature =
-        Signature::parse(&signature_bytes).map_err(|error| verify_error(error.into()))?;
+) -> Result<VerifiedCatalog, AuthoringError> {
+    let signature = files::read_bounded(signature_path, minisign::MAX_SIGNATURE_FILE + 1)?;
+    let catalog = files::read_bounded(catalog_path, MAX_CATALOG_SIZE + 1)?;
 
-    let bytes = files::read_bounded(catalog_path, MAX_CATALOG_SIZE + 1)?;
-    if bytes.len() > MAX_CATALOG_SIZE {
-        let source = DocumentError::TooLarge {
-            size: bytes.len(),
-            max: MAX_CATALOG_SIZE,
-        };
-        return Err(AuthoringError::Document {
+    verify_catalog(keys, &catalog, &signature, &authoring_options()).map_err(|error| match error {
+        CatalogError::Signature(source) => AuthoringError::Verify {
+            path: signature_path.to_owned(),
+            source,
+        },
+        CatalogError::Document(source) => AuthoringError::Document {
             path: catalog_path.to_owned(),
             source,
-        });
-    }
-    let key = minisign::verify_with_any(keys, &bytes, &signature).map_err(verify_error)?;
-
-    let catalog = parse_catalog(catalog_path, &bytes)?;
-    let key_id = key.key_id();
-    let trusted_comment = signature.trusted_comment().to_owned();
-    Ok(Verified {
-        key_id,
-        trusted_comment,
-        catalog,
+        },
     })
 }
 

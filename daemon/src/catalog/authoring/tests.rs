@@ -8,6 +8,7 @@ use super::*;
 use crate::catalog::document::VersionFormat;
 use crate::catalog::document::{Devices, InstallMethod, Payload, Ring, Rollout, Severity};
 use crate::catalog::minisign::SignatureAlgorithm;
+use crate::catalog::VerifiedCatalog;
 
 /// SHA-256 of the four bytes `test`.
 const TEST_SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -87,7 +88,7 @@ impl Fixture {
         sign(&self.catalog(), &self.path("key"), options)
     }
 
-    fn verify(&self) -> Result<Verified, AuthoringError> {
+    fn verify(&self) -> Result<VerifiedCatalog, AuthoringError> {
         let signature = signature_path_for(&self.catalog());
         verify(&self.catalog(), &signature, &[self.public_key()])
     }

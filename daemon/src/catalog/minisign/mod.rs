@@ -32,7 +32,8 @@ pub struct KeyId(pub [u8; KEY_ID_LEN]);
 
 impl fmt::Display for KeyId {
     /// Formats the id as minisign prints it: the bytes read as a little-endian u64, in
-    /// 16 upper-case hex digits.
+    /// 16 upper-case hex digits. minisign 0.11 drops leading zeros in the comment of a
+    /// public key file, and later minisign sources pad to 16 digits as this does.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016X}", u64::from_le_bytes(self.0))
     }
