@@ -1,5 +1,6 @@
 //! hwupctl: the command-line client of the hwupd daemon.
 
+mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
 mod proxy;
@@ -39,10 +40,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Create signing keys, write and sign update catalogs, and verify their
+    /// signatures. Works without the daemon.
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+
+    // Catalog authoring is local file work and needs no bus or runtime.
+    if let Command::Catalog(command) = cli.command {
+        return match catalog_cmd::run(command) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("hwupctl: {error:#}");
+                ExitCode::from(catalog_cmd::exit_code(&error))
+            }
+        };
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -66,6 +82,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         match cli.command {
             Command::Devices { json } => daemon_cmd::devices(json).await,
             Command::Status { json } => daemon_cmd::status(json).await,
+            Command::Catalog(_) => unreachable!("catalog commands run before the runtime starts"),
         }
     })
 }
