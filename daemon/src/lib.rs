@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dbus;
 pub mod device;
+pub mod fsutil;
 pub mod guid;
 pub mod inventory;
 pub mod logging;

@@ -1,8 +1,7 @@
 //! File helpers for authoring: atomic writes, bounded reads and streaming SHA-256.
 
-use std::fs::{File, Permissions};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -22,55 +21,25 @@ pub enum Overwrite {
     Reject,
 }
 
-/// Writes `contents` to `path` so that readers see the old file or the new one, never a
-/// mix.
-///
-/// The data goes to a temporary file in the same folder, which is synced and renamed
-/// over `path`. Then the folder is synced so that the rename survives a crash.
+/// Writes `contents` to `path` atomically; see [`crate::fsutil::write_atomic`].
 pub fn write_atomic(
     path: &Path,
     contents: &[u8],
     mode: u32,
     overwrite: Overwrite,
 ) -> Result<(), AuthoringError> {
-    let io_error = |source| AuthoringError::io("writing", path, source);
-    let folder = parent_folder(path);
-    let mut file = tempfile::Builder::new()
-        .prefix(".hwupctl-")
-        .permissions(Permissions::from_mode(mode))
-        .tempfile_in(&folder)
-        .map_err(io_error)?;
-
-    // The umask may have cleared bits of `mode`, so set the mode exactly.
-    file.as_file()
-        .set_permissions(Permissions::from_mode(mode))
-        .map_err(io_error)?;
-    file.write_all(contents).map_err(io_error)?;
-    file.as_file().sync_all().map_err(io_error)?;
-
-    let persisted = match overwrite {
-        Overwrite::Allow => file.persist(path),
-        Overwrite::Reject => file.persist_noclobber(path),
-    };
-    persisted.map_err(|error| match error.error.kind() {
+    let replace = overwrite == Overwrite::Allow;
+    crate::fsutil::write_atomic(path, contents, mode, replace).map_err(|error| match error.kind() {
         io::ErrorKind::AlreadyExists => AuthoringError::Exists {
             path: path.to_owned(),
         },
-        _ => io_error(error.error),
-    })?;
-    sync_folder(&folder).map_err(io_error)
+        _ => AuthoringError::io("writing", path, error),
+    })
 }
 
 /// Returns the folder that contains `path`, which is `.` for a bare file name.
 pub fn parent_folder(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn sync_folder(folder: &Path) -> io::Result<()> {
-    File::open(folder)?.sync_all()
+    crate::fsutil::parent_folder(path)
 }
 
 /// Reads at most `limit` bytes of `path`. A longer file comes back cut at `limit`, so
