@@ -1,9 +1,12 @@
 //! hwupctl: the command-line client of the hwupd daemon.
 
+mod base_time;
+mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
 mod proxy;
+mod relative_time;
 
 use std::process::ExitCode;
 
@@ -44,22 +47,26 @@ enum Command {
     /// signatures. Works without the daemon.
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCommand),
+    /// Normalize a maintenance window expression and list its next elapses.
+    /// Works without the daemon, like `systemd-analyze calendar`.
+    Calendar(calendar_cmd::CalendarArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
 
-    // Catalog authoring is local file work and needs no bus or runtime.
-    if let Command::Catalog(command) = cli.command {
-        return match catalog_cmd::run(command) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("hwupctl: {error:#}");
-                ExitCode::from(catalog_cmd::exit_code(&error))
-            }
-        };
-    }
-    match run(cli) {
+    // Local commands work on files and text alone, with no bus or runtime.
+    let result = match cli.command {
+        Command::Catalog(command) => catalog_cmd::run(command).map_err(|e| {
+            let code = catalog_cmd::exit_code(&e);
+            Failure::new(code, format!("{e:#}"))
+        }),
+        Command::Calendar(args) => {
+            calendar_cmd::run(args).map_err(|e| Failure::new(failure::FAILED, format!("{e:#}")))
+        }
+        command => run(command),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("hwupctl: {failure}");
@@ -68,7 +75,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(command: Command) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,10 +86,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         })?;
     runtime.block_on(async {
-        match cli.command {
+        match command {
             Command::Devices { json } => daemon_cmd::devices(json).await,
             Command::Status { json } => daemon_cmd::status(json).await,
-            Command::Catalog(_) => unreachable!("catalog commands run before the runtime starts"),
+            Command::Catalog(_) | Command::Calendar(_) => {
+                unreachable!("local commands run before the runtime starts")
+            }
         }
     })
 }

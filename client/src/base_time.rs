@@ -1,0 +1,132 @@
+//! Parsing of `--base-time` values, in the systemd.time(7) timestamp forms this client supports.
+
+use anyhow::{bail, Context};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{Span, SpanRelativeTo, Timestamp};
+
+/// English weekday names as systemd accepts them before a date, Monday first.
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("monday", "mon"),
+    ("tuesday", "tue"),
+    ("wednesday", "wed"),
+    ("thursday", "thu"),
+    ("friday", "fri"),
+    ("saturday", "sat"),
+    ("sunday", "sun"),
+];
+
+/// Parses a time: `now`, `today`, `yesterday`, `tomorrow`,
+/// `@SECONDS[.FRACTION]`, `+SPAN`, `-SPAN`, `SPAN ago`, or a date and time
+/// (`YYYY-MM-DD [HH:MM[:SS[.FRACTION]]]` or `HH:MM[:SS]`) with an optional
+/// leading weekday and trailing zone (`UTC` or an IANA name).
+///
+/// Days in a span are 24 hours. Dates and times without a zone are read in
+/// `local`, and a time skipped by a clock change moves forward by the gap.
+pub fn parse(text: &str, now: Timestamp, local: &TimeZone) -> anyhow::Result<Timestamp> {
+    let text = text.trim();
+    match text {
+        "now" => return Ok(now),
+        "today" | "yesterday" | "tomorrow" => return day_start(text, now, local),
+        _ => {}
+    }
+
+    if let Some(seconds) = text.strip_prefix('@') {
+        return parse_epoch(seconds);
+    }
+    if text.starts_with(['+', '-']) || text.ends_with(" ago") {
+        return shift(now, text);
+    }
+    parse_civil(text, now, local)
+}
+
+/// Returns local midnight of today, yesterday or tomorrow.
+fn day_start(word: &str, now: Timestamp, local: &TimeZone) -> anyhow::Result<Timestamp> {
+    let today = now.to_zoned_datetime(local.clone()).date();
+    let day = match word {
+        "yesterday" => today.yesterday()?,
+        "tomorrow" => today.tomorrow()?,
+        _ => today,
+    };
+    Ok(local
+        .to_ambiguous_timestamp(day.to_datetime(Time::midnight()))
+        .compatible()?)
+}
+
+/// Parses whole seconds since the Unix epoch with an optional fraction.
+fn parse_epoch(text: &str) -> anyhow::Result<Timestamp> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let seconds: i64 = whole
+        .parse()
+        .context("expected seconds since the epoch after '@'")?;
+    if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("expected at most nine digits after the decimal point");
+    }
+
+    let nanos: i32 = format!("{fraction:0<9}").parse()?;
+    Ok(Timestamp::new(seconds, nanos)?)
+}
+
+/// Adds a signed span such as `+1h 30min`, `-2d` or `15min ago` to `now`.
+fn shift(now: Timestamp, text: &str) -> anyhow::Result<Timestamp> {
+    let span: Span = text
+        .parse()
+        .context("expected a time span such as \"+1h 30min\" or \"2d ago\"")?;
+    let duration = span.to_duration(SpanRelativeTo::days_are_24_hours())?;
+    Ok(now.checked_add(duration)?)
+}
+
+/// Parses a date and time with an optional weekday before and zone after.
+fn parse_civil(text: &str, now: Timestamp, local: &TimeZone) -> anyhow::Result<Timestamp> {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    let weekday = words.first().and_then(|word| weekday_index(word));
+    if weekday.is_some() {
+        words.remove(0);
+    }
+    let zone = match words.last().and_then(|word| zone_named(word)) {
+        Some(zone) if words.len() > 1 => {
+            words.pop();
+            zone
+        }
+        _ => local.clone(),
+    };
+
+    let today = now.to_zoned_datetime(zone.clone()).date();
+    let civil = parse_date_time(&words.join(" "), today)?;
+    if weekday.is_some_and(|index| i64::from(civil.weekday().to_monday_zero_offset()) != index) {
+        bail!("the weekday does not match the date {}", civil.date());
+    }
+    Ok(zone.to_ambiguous_timestamp(civil).compatible()?)
+}
+
+/// Parses `YYYY-MM-DD[ HH:MM[:SS]]` or `HH:MM[:SS]` on `today`.
+fn parse_date_time(text: &str, today: Date) -> anyhow::Result<DateTime> {
+    if let Ok(civil) = text.parse::<DateTime>() {
+        return Ok(civil);
+    }
+    if let Ok(date) = text.parse::<Date>() {
+        return Ok(date.to_datetime(Time::midnight()));
+    }
+    let time: Time = text
+        .parse()
+        .context("expected \"YYYY-MM-DD [HH:MM[:SS]]\", \"HH:MM[:SS]\" or \"@SECONDS\"")?;
+    Ok(today.to_datetime(time))
+}
+
+fn weekday_index(word: &str) -> Option<i64> {
+    let word = word.to_ascii_lowercase();
+    let index = WEEKDAYS
+        .iter()
+        .position(|(long, short)| word == *long || word == *short)?;
+    i64::try_from(index).ok()
+}
+
+/// Returns the zone a trailing word names: `UTC` in any case, or an IANA name.
+fn zone_named(word: &str) -> Option<TimeZone> {
+    if word.eq_ignore_ascii_case("utc") {
+        return Some(TimeZone::UTC);
+    }
+    TimeZone::get(word)
+        .ok()
+        .filter(|tz| tz.iana_name() == Some(word))
+}
