@@ -3,6 +3,7 @@
 
 pub mod bus;
 pub mod daemon;
+pub mod http;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
