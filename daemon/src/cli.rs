@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::config::{Config, DEFAULT_CONFIG_PATH, DEFAULT_STATE_DIR};
 use crate::inventory;
 use crate::root::Root;
 
@@ -50,6 +50,9 @@ pub enum Command {
 pub struct Settings {
     pub root: Root,
     pub config: Config,
+    /// The config file; remotes are read from `remotes.d/` beside it.
+    pub config_path: PathBuf,
+    pub state_dir: PathBuf,
 }
 
 impl Cli {
@@ -72,9 +75,16 @@ impl Cli {
                 root.display()
             );
         }
+        let state_dir = self
+            .state_dir
+            .clone()
+            .or_else(|| config.state_dir.clone())
+            .unwrap_or_else(|| DEFAULT_STATE_DIR.into());
         Ok(Settings {
             root: Root::new(root),
             config,
+            config_path: path,
+            state_dir,
         })
     }
 }

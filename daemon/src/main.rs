@@ -25,7 +25,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(hwupd::dbus::service::run(settings.root))
+            runtime.block_on(hwupd::dbus::service::run(settings))
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The manager object: daemon status and the device list.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use zbus::interface;
@@ -12,6 +13,7 @@ use super::device_object::DeviceObject;
 use super::error::{Error, Result};
 use super::names::device_path;
 use super::wire::DeviceDict;
+use crate::config::Config;
 use crate::device::Device;
 use crate::inventory::{self, Inventory};
 use crate::root::Root;
@@ -19,6 +21,10 @@ use crate::root::Root;
 /// State shared by the daemon's D-Bus objects.
 pub struct DaemonState {
     pub root: Root,
+    pub config: Config,
+    /// The config file; remotes are read from `remotes.d/` beside it.
+    pub config_path: PathBuf,
+    pub state_dir: PathBuf,
     pub inventory: Inventory,
     pub status: String,
 }

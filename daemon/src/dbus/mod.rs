@@ -1,7 +1,9 @@
 //! The D-Bus surface: names, errors, wire formats, and the objects the daemon serves.
 
+pub mod authz;
 pub mod device_object;
 pub mod error;
+pub mod job;
 pub mod manager;
 pub mod names;
 pub mod service;

@@ -8,11 +8,24 @@ use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
 
 use super::manager::{add_device_object, DaemonState, Manager};
 use super::names::{BUS_NAME, MANAGER_PATH, ROOT_PATH};
+use crate::cli::Settings;
+use crate::fsutil::create_private_dir;
 use crate::inventory;
-use crate::root::Root;
 
 /// Runs the daemon until SIGTERM or SIGINT.
-pub async fn run(root: Root) -> Result<()> {
+pub async fn run(settings: Settings) -> Result<()> {
+    let Settings {
+        root,
+        config,
+        config_path,
+        state_dir,
+    } = settings;
+    create_private_dir(&state_dir).with_context(|| {
+        format!(
+            "creating the state folder {} failed; pass a writable folder with --state-dir",
+            state_dir.display()
+        )
+    })?;
     let scan_root = root.clone();
     let inventory = tokio::task::spawn_blocking(move || inventory::scan(&scan_root))
         .await
@@ -21,6 +34,9 @@ pub async fn run(root: Root) -> Result<()> {
 
     let state = Arc::new(Mutex::new(DaemonState {
         root,
+        config,
+        config_path,
+        state_dir,
         inventory: inventory.clone(),
         status: "idle".to_string(),
     }));
