@@ -317,7 +317,7 @@ fn laptop_usb_versions() {
     let mouse = device(&inventory, "usb/1-1");
     assert_eq!(mouse.name, "Pixart dual-mode mouse");
     assert_eq!(mouse.vendor, "PIXART");
-    assert_eq!(mouse.version, "0.00");
+    assert_eq!(mouse.version, "0.0");
     assert_eq!(mouse.version_format, "bcd");
     assert_eq!(attribute(mouse, "usb_version"), Some("1.10"));
     assert_eq!(mouse.driver.as_ref().unwrap().name, "usbhid");
@@ -353,7 +353,7 @@ fn laptop_usb_root_hub() {
 
     assert_eq!(hub.name, "xHCI Host Controller");
     assert_eq!(hub.vendor, "Linux 6.1.0-18-amd64 xhci-hcd");
-    assert_eq!(hub.version, "6.01");
+    assert_eq!(hub.version, "6.1");
 
     // The hub driver is built into usbcore, which has a module folder
     // because it takes parameters.

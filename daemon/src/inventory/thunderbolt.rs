@@ -23,7 +23,7 @@ fn controller(root: &Root, dir: &Path) -> Option<Device> {
     device.name =
         read_attr(dir, "device_name").unwrap_or_else(|| "Thunderbolt controller".to_string());
     device.vendor = read_attr(dir, "vendor_name").unwrap_or_default();
-    device.version = normalize_nvm_version(&nvm_version);
+    device.version = crate::version::normalize_nvm_version(&nvm_version).unwrap_or(nvm_version);
     device.version_format = "pair".to_string();
     device.driver = bound_driver(root, dir);
     if let Some(unique_id) = read_attr(dir, "unique_id") {
@@ -36,31 +36,4 @@ fn controller(root: &Root, dir: &Path) -> Option<Device> {
         device.add_instance_id(format!("TBT-{vendor:04x}{product:04x}"));
     }
     Some(device)
-}
-
-/// Pads the kernel's `major.minor` (printed in hex without padding, "20.2")
-/// to two digits each ("20.02"), as fwupd shows NVM versions.
-pub fn normalize_nvm_version(raw: &str) -> String {
-    let Some((major, minor)) = raw.split_once('.') else {
-        return raw.to_string();
-    };
-    let parse = |part: &str| u8::from_str_radix(part, 16).ok();
-    match (parse(major), parse(minor)) {
-        (Some(major), Some(minor)) => format!("{major:02x}.{minor:02x}"),
-        _ => raw.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nvm_version_is_padded() {
-        assert_eq!(normalize_nvm_version("20.2"), "20.02");
-        assert_eq!(normalize_nvm_version("20.0"), "20.00");
-        assert_eq!(normalize_nvm_version("5.0"), "05.00");
-        assert_eq!(normalize_nvm_version("42.23"), "42.23");
-        assert_eq!(normalize_nvm_version("junk"), "junk");
-    }
 }

@@ -69,24 +69,19 @@ fn interface_prefix(device_name: &str) -> String {
 /// with a nibble above 9 is not BCD, so it is shown in hex rather than guessed.
 fn set_bcd_version(device: &mut Device, bcd: u64) {
     device.version_raw = Some(bcd);
-    match render_bcd16(bcd) {
-        Some(text) => {
+    let strict = u16::try_from(bcd)
+        .ok()
+        .map(crate::version::bcd_from_u16_strict);
+    match strict {
+        Some(Ok(text)) => {
             device.version = text;
             device.version_format = "bcd".to_string();
         }
-        None => {
+        _ => {
             device.version = format!("0x{bcd:04x}");
             device.version_format = "hex".to_string();
         }
     }
-}
-
-/// Decodes a 16-bit BCD value into `major.minor`, or `None` when a nibble is above 9.
-fn render_bcd16(value: u64) -> Option<String> {
-    let byte = |b: u64| ((b >> 4) <= 9 && (b & 0xf) <= 9).then_some((b >> 4) * 10 + (b & 0xf));
-    let major = byte((value >> 8) & 0xff)?;
-    let minor = byte(value & 0xff)?;
-    (value <= 0xffff).then(|| format!("{major}.{minor:02}"))
 }
 
 #[cfg(test)]
@@ -94,22 +89,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bcd_renders_major_minor() {
-        assert_eq!(render_bcd16(0x0320).as_deref(), Some("3.20"));
-        assert_eq!(render_bcd16(0x0001).as_deref(), Some("0.01"));
-        assert_eq!(render_bcd16(0x0110).as_deref(), Some("1.10"));
-    }
-
-    #[test]
     fn interface_prefix_of_root_hub() {
         assert_eq!(interface_prefix("usb1"), "1-0");
         assert_eq!(interface_prefix("usb12"), "12-0");
         assert_eq!(interface_prefix("1-2.4"), "1-2.4");
-    }
-
-    #[test]
-    fn bcd_rejects_hex_nibbles() {
-        assert_eq!(render_bcd16(0x010a), None);
-        assert_eq!(render_bcd16(0x10000), None);
     }
 }
