@@ -66,7 +66,7 @@ impl Default for BackendsConfig {
     }
 }
 
-/// How a UEFI capsule reaches the firmware.
+/// Delivery route of a UEFI capsule to the firmware.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CapsuleDelivery {

@@ -1,6 +1,6 @@
 //! UEFI variables through efivarfs: OsIndicationsSupported and OsIndications.
 //!
-//! An efivarfs file holds the variable's attributes as a 4-byte little-endian integer
+//! An efivarfs file contains the variable's attributes as a 4-byte little-endian integer
 //! followed by the data, and a write must pass both in one `write` call. The kernel
 //! marks most variable files immutable, so the flag is cleared before a write.
 
@@ -18,7 +18,7 @@ use crate::root::Root;
 /// Vendor GUID of the variables that the UEFI specification defines.
 pub const EFI_GLOBAL_VARIABLE: &str = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
 
-/// OsIndications bit that asks the firmware to process capsules in
+/// OsIndications bit that requests processing of the capsules in
 /// `\EFI\UpdateCapsule` at the next boot (EFI_OS_INDICATIONS_FILE_CAPSULE_DELIVERY_SUPPORTED).
 pub const FILE_CAPSULE_DELIVERY: u64 = 0x4;
 
@@ -58,15 +58,15 @@ pub fn check_file_capsule_supported(root: &Root) -> Result<(), BackendError> {
 pub fn set_file_capsule_delivery(root: &Root, enabled: bool) -> Result<bool, BackendError> {
     let path = variable_path(root, "OsIndications");
     let current = read_u64(&path)?.unwrap_or(0);
-    let wanted = match enabled {
+    let requested = match enabled {
         true => current | FILE_CAPSULE_DELIVERY,
         false => current & !FILE_CAPSULE_DELIVERY,
     };
-    if wanted == current {
+    if requested == current {
         return Ok(false);
     }
-    write_u64(&path, OS_INDICATIONS_ATTRIBUTES, wanted)?;
-    tracing::info!(path = %path.display(), value = format_args!("{wanted:#x}"), "set OsIndications");
+    write_u64(&path, OS_INDICATIONS_ATTRIBUTES, requested)?;
+    tracing::info!(path = %path.display(), value = format_args!("{requested:#x}"), "set OsIndications");
     Ok(true)
 }
 
@@ -78,7 +78,7 @@ pub fn read_u64(path: &Path) -> Result<Option<u64>, BackendError> {
         Ok(_) => decode_u64(&bytes)
             .map(Some)
             .map_err(|reason| BackendError::InvalidState {
-                what: "UEFI variable",
+                item: "UEFI variable",
                 path: path.to_path_buf(),
                 reason,
             }),

@@ -1,5 +1,5 @@
 //! The `emulated` method: devices whose version lives in a state file, for demos and
-//! tests. There are none unless `[emulated]` in `hwupd.toml` lists some.
+//! tests. It has no devices unless `[emulated]` in `hwupd.toml` lists some.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use crate::device::{Device, DeviceKind};
 use crate::fsutil::{create_private_dir, write_atomic};
 use crate::version::VersionFormat;
 
-/// Longest payload read as a version text.
+/// Maximum size in bytes of a payload that is read as a version text.
 const MAX_VERSION_PAYLOAD: usize = 64;
 
 /// The `[emulated]` section of `hwupd.toml`.
@@ -239,7 +239,8 @@ fn configured<'a>(
 }
 
 /// Returns the payload's text as the new version when it is one short line of
-/// printable ASCII, such as `1.2.4\n`; any other payload leaves the release's version.
+/// printable ASCII, such as `1.2.4\n`. Any other payload gives None, so the release's
+/// version applies.
 fn payload_version(payload: &Path) -> Result<Option<String>, BackendError> {
     let mut bytes = Vec::new();
     std::fs::File::open(payload)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::catalog::document::InstallMethod;
 use crate::device::Device;
 
-/// Failure of an install method. [`BackendError::state_changed`] tells whether the
+/// Failure of an install method. [`BackendError::state_changed`] reports whether the
 /// device or the files on disk differ from before the call.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
@@ -21,8 +21,8 @@ pub enum BackendError {
         reason: String,
     },
 
-    #[error("{what} {value:?} is not a single safe file name, so it cannot become a path")]
-    UnsafeName { what: &'static str, value: String },
+    #[error("{item} {value:?} is not a single safe file name, so it cannot become a path")]
+    UnsafeName { item: &'static str, value: String },
 
     #[error("payload {path} is invalid: {reason}")]
     InvalidPayload { path: PathBuf, reason: String },
@@ -36,16 +36,16 @@ pub enum BackendError {
         state_changed: bool,
     },
 
-    #[error("{what} not found at {path}; {hint}")]
+    #[error("{item} not found at {path}; {hint}")]
     Missing {
-        what: &'static str,
+        item: &'static str,
         path: PathBuf,
         hint: &'static str,
     },
 
-    #[error("{what} in {path} is invalid: {reason}")]
+    #[error("{item} in {path} is invalid: {reason}")]
     InvalidState {
-        what: &'static str,
+        item: &'static str,
         path: PathBuf,
         reason: String,
     },

@@ -11,12 +11,12 @@ use super::BackendError;
 use crate::catalog::document::MAX_PAYLOAD_SIZE;
 use crate::fsutil::{parent_folder, sync_folder};
 
-/// Longest file name that Linux file systems accept, in bytes.
+/// Maximum length in bytes of a file name on Linux file systems.
 const MAX_NAME_LEN: usize = 255;
 
 /// Returns `value` when it can be one path component: not empty, `.` or `..`, and
 /// without `/`, NUL or control characters.
-pub fn safe_name<'a>(what: &'static str, value: &'a str) -> Result<&'a str, BackendError> {
+pub fn safe_name<'a>(item: &'static str, value: &'a str) -> Result<&'a str, BackendError> {
     let unsafe_char = |c: char| c == '/' || c.is_control();
     let bad = value.is_empty()
         || value == "."
@@ -25,7 +25,7 @@ pub fn safe_name<'a>(what: &'static str, value: &'a str) -> Result<&'a str, Back
         || value.chars().any(unsafe_char);
     if bad {
         return Err(BackendError::UnsafeName {
-            what,
+            item,
             value: value.to_string(),
         });
     }

@@ -26,7 +26,8 @@ struct Target {
     modules_dir: PathBuf,
 }
 
-/// What apply changed, kept until the next apply so that rollback can undo it.
+/// Record of the files that apply changed, kept until the next apply so that rollback
+/// can undo the change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Installed {
     release_id: String,
@@ -34,7 +35,7 @@ struct Installed {
     /// The new module file under `updates/`.
     installed: PathBuf,
     sha256: String,
-    /// Where the module file that the new one replaced was, if there was one.
+    /// Original path of the module file that the new one replaced, if any.
     previous: Option<PathBuf>,
     /// The copy of that file in the state folder.
     backup: Option<PathBuf>,
@@ -96,9 +97,9 @@ impl Backend for Kmod {
                 }
             }
         };
-        let what = format!("kernel module {}", target.module);
+        let subject = format!("kernel module {}", target.module);
         let verification =
-            versions::verify_equal(&what, loaded_version(ctx, &target).as_deref(), release);
+            versions::verify_equal(&subject, loaded_version(ctx, &target).as_deref(), release);
         match verification {
             Verification::Failed { reason } if waits_for_reboot(ctx, &target) => {
                 let reason = format!("{reason}; the new module loads at the next boot");
@@ -135,7 +136,7 @@ impl Backend for Kmod {
 }
 
 impl Installed {
-    /// The file that loads after a rollback: the previous one, else the installed path.
+    /// Returns the file that loads after a rollback: the previous one, else the installed path.
     fn previous_or_installed(&self) -> PathBuf {
         self.previous
             .clone()
@@ -163,7 +164,7 @@ fn target(ctx: &Context, device: &Device) -> Result<Target, BackendError> {
     let modules_dir = ctx.root.join("/lib/modules").join(&kernel_release);
     if !modules_dir.is_dir() {
         return Err(BackendError::Missing {
-            what: "module folder of the running kernel",
+            item: "module folder of the running kernel",
             path: modules_dir,
             hint: "install the kernel's modules package",
         });
@@ -181,7 +182,7 @@ fn module_name(name: &str) -> Result<String, BackendError> {
     match !name.is_empty() && name.len() <= 64 && name.chars().all(valid) {
         true => Ok(name.to_string()),
         false => Err(BackendError::UnsafeName {
-            what: "kernel module name",
+            item: "kernel module name",
             value: name.to_string(),
         }),
     }
@@ -194,7 +195,7 @@ fn kernel_release(ctx: &Context, device: &Device) -> Result<String, BackendError
         .cloned()
         .or_else(|| read_attr(&ctx.root.join("/proc/sys/kernel"), "osrelease"))
         .ok_or_else(|| BackendError::Missing {
-            what: "kernel release",
+            item: "kernel release",
             path: ctx.root.join("/proc/sys/kernel/osrelease"),
             hint: "rescan the inventory on a running Linux system",
         })?;
@@ -214,8 +215,8 @@ fn loaded_version(ctx: &Context, target: &Target) -> Option<String> {
 
 fn loaded_version_matches(ctx: &Context, target: &Target, release: &Release) -> bool {
     let loaded = loaded_version(ctx, target);
-    let what = "kernel module";
-    versions::verify_equal(what, loaded.as_deref(), release) == Verification::Succeeded
+    let subject = "kernel module";
+    versions::verify_equal(subject, loaded.as_deref(), release) == Verification::Succeeded
 }
 
 /// Reports whether the last apply left the module for the next boot, which has not

@@ -7,7 +7,7 @@
 //!
 //! # Apply, verify, roll back
 //!
-//! 1. `check` tells, without changing anything, whether the method can update this
+//! 1. `check` reports, without changing anything, whether the method can update this
 //!    device on this machine.
 //! 2. `apply` installs the payload and returns [`ApplyOutcome::Done`] when the new
 //!    version is live, or [`ApplyOutcome::PendingReboot`] when it takes effect at the
@@ -119,7 +119,7 @@ pub struct Progress {
 /// Callback that receives [`Progress`] reports.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
-/// What every backend call needs: the root, the state folder and the configuration.
+/// Inputs of every backend call: the root, the state folder and the configuration.
 #[derive(Clone)]
 pub struct Context {
     pub root: Root,

@@ -32,7 +32,7 @@ pub fn find_esp(
     let esp = root.join(&system_path);
     if !esp.is_dir() {
         return Err(BackendError::Missing {
-            what: "EFI system partition",
+            item: "EFI system partition",
             path: esp,
             hint: "mount the ESP or set [backends] esp in hwupd.toml",
         });
@@ -53,7 +53,7 @@ fn esp_from_mounts(root: &Root) -> Result<&'static str, BackendError> {
         .into_iter()
         .find(|point| is_vfat_at(point))
         .ok_or(BackendError::Missing {
-            what: "vfat mount at /boot/efi, /efi or /boot",
+            item: "vfat mount at /boot/efi, /efi or /boot",
             path,
             hint: "mount the ESP or set [backends] esp in hwupd.toml",
         })

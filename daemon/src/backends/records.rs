@@ -38,9 +38,9 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, BackendError>
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| BackendError::InvalidState {
-            what: "backend record",
+            item: "backend record",
             path: path.to_path_buf(),
-            reason: format!("{e}; delete the file to forget the pending update"),
+            reason: format!("{e}; delete the file to discard the record"),
         })
 }
 

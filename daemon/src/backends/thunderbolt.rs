@@ -121,7 +121,7 @@ fn targets(ctx: &Context, device: &Device, release: &Release) -> Result<Targets,
     let dir = device_dir(ctx, device)?;
     if !dir.is_dir() {
         return Err(BackendError::Missing {
-            what: "Thunderbolt device folder",
+            item: "Thunderbolt device folder",
             path: dir,
             hint: "connect the device and rescan",
         });
@@ -132,7 +132,7 @@ fn targets(ctx: &Context, device: &Device, release: &Release) -> Result<Targets,
         .map(|path| path.join("nvmem"))
         .find(|nvmem| nvmem.is_file())
         .ok_or_else(|| BackendError::Missing {
-            what: "non-active NVM (nvm_non_active*/nvmem)",
+            item: "non-active NVM (nvm_non_active*/nvmem)",
             path: dir.clone(),
             hint: "the router does not support NVM upgrades from the host",
         })?;
@@ -142,7 +142,7 @@ fn targets(ctx: &Context, device: &Device, release: &Release) -> Result<Targets,
     });
     if !authenticate.is_file() {
         return Err(BackendError::Missing {
-            what: "NVM authentication file",
+            item: "NVM authentication file",
             path: authenticate,
             hint: "set [backends] thunderbolt_authentication to a mode this router offers",
         });
@@ -207,8 +207,8 @@ fn authenticate(targets: &Targets, total: u64) -> Result<(), BackendError> {
 
 /// Maps a write error to `DeviceVanished` when the router's folder is gone.
 fn write_error(targets: &Targets, written: u64, total: u64, error: io::Error) -> BackendError {
-    let gone = !targets.dir.is_dir() || error.raw_os_error() == Some(nix::libc::ENODEV);
-    match gone {
+    let vanished_device = !targets.dir.is_dir() || error.raw_os_error() == Some(nix::libc::ENODEV);
+    match vanished_device {
         true => vanished(targets, written, total),
         false => BackendError::io("writing NVM image to", &targets.nvmem, error),
     }

@@ -20,7 +20,7 @@ const CAPSULE_LOADER: &str = "/dev/efi_capsule_loader";
 /// Capsule updates of ESRT entries.
 pub struct UefiCapsule;
 
-/// Where the capsule goes, chosen from the config and what the root offers.
+/// Destination of the capsule, chosen from the config and what the root offers.
 enum Route {
     /// Capsule on disk into this ESP folder.
     Disk(PathBuf),
@@ -28,7 +28,7 @@ enum Route {
     Loader(PathBuf),
 }
 
-/// What apply leaves in the state folder until the update is verified.
+/// Record that apply leaves in the state folder until the update is verified.
 #[derive(Debug, Serialize, Deserialize)]
 struct PendingCapsule {
     release_id: String,
@@ -159,7 +159,7 @@ impl UefiCapsule {
             CapsuleDelivery::PreferLoader if loader.exists() => Route::Loader(loader),
             CapsuleDelivery::Loader if !loader.exists() => {
                 return Err(BackendError::Missing {
-                    what: "capsule loader",
+                    item: "capsule loader",
                     path: loader,
                     hint: "load the capsule-loader module or set capsule_delivery = \"disk\"",
                 })
@@ -180,7 +180,7 @@ fn fw_class(device: &Device) -> Result<&str, BackendError> {
         .strip_prefix("esrt/")
         .filter(|fw_class| crate::guid::is_guid(fw_class))
         .ok_or_else(|| BackendError::UnsafeName {
-            what: "ESRT physical id",
+            item: "ESRT physical id",
             value: device.physical_id.clone(),
         })
 }

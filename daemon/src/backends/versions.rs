@@ -26,17 +26,17 @@ pub fn render_raw(raw: u64, release: &Release) -> Result<String, String> {
 }
 
 /// Verifies that `found`, the version the device reports, equals the release's.
-pub fn verify_equal(what: &str, found: Option<&str>, release: &Release) -> Verification {
+pub fn verify_equal(subject: &str, found: Option<&str>, release: &Release) -> Verification {
     let Some(found) = found else {
         return Verification::Failed {
-            reason: format!("{what} reports no version"),
+            reason: format!("{subject} reports no version"),
         };
     };
     match compare_with_release(found, release) {
         Ok(Ordering::Equal) => Verification::Succeeded,
         Ok(_) => Verification::Failed {
             reason: format!(
-                "{what} reports version {found}, expected {}",
+                "{subject} reports version {found}, expected {}",
                 release.version
             ),
         },

@@ -3,11 +3,11 @@
 //! The modules are real ELF objects built with `cc -c` whose `.modinfo` section
 //! carries `version=...`, so the real `modinfo` reads them and the real `depmod`
 //! indexes them. They contain no code and could not be inserted into a kernel.
-//! `modprobe` stands in as a small shell script (see `LOAD_SCRIPT`): it asks
-//! `modinfo -b <root> -k <release> nvme` which file depmod's index resolves, and writes
-//! that file's version to the fixture's `/sys/module/nvme/version`, as a real load
-//! would. It refuses modules whose version contains `broken`, which stands for a
-//! module that does not load.
+//! A small shell script, `LOAD_SCRIPT`, replaces `modprobe`. It runs
+//! `modinfo -b <root> -k <release> nvme` to find the file that depmod's index resolves,
+//! and writes that file's version to the fixture's `/sys/module/nvme/version`, as a
+//! real load would. It rejects modules whose version contains `broken`, so such a
+//! version simulates a module that does not load.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -90,7 +90,7 @@ fn template(args: &[&str]) -> CommandTemplate {
     CommandTemplate::try_from(args).unwrap()
 }
 
-/// The laptop with the distribution's nvme 1.0 under `kernel/`, an unused loaded
+/// Returns the laptop with the distribution's nvme 1.0 under `kernel/`, an unused loaded
 /// module and a boot id.
 fn module_machine() -> Machine {
     let machine = Machine::copy_of("laptop");

@@ -62,7 +62,7 @@ impl Machine {
         path
     }
 
-    /// Sets the boot id, which tells the backends whether the machine has rebooted.
+    /// Sets the boot id, which the backends compare to detect a reboot.
     pub fn set_boot_id(&self, boot_id: &str) {
         self.write("/proc/sys/kernel/random/boot_id", format!("{boot_id}\n"));
     }

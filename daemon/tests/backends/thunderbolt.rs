@@ -27,7 +27,7 @@ fn nvm_release(version: &str) -> Release {
     release(InstallMethod::Thunderbolt, version, VersionFormat::Pair)
 }
 
-/// An image of three chunks, the last one partial, with distinct bytes per chunk.
+/// Builds an image of three chunks, the last one partial, with distinct bytes per chunk.
 fn image() -> Vec<u8> {
     (0..2 * CHUNK_SIZE + 100)
         .map(|i| (i / CHUNK_SIZE) as u8 + 1)

@@ -174,7 +174,7 @@ fn verify_reports_esrt_failure_status() {
 }
 
 #[test]
-fn verify_fails_when_version_did_not_change() {
+fn verify_fails_on_unchanged_version() {
     let machine = capsule_machine(0x4);
     apply_system(&machine, BackendsConfig::default(), &capsule(64, 1)).unwrap();
     reboot_with_esrt(&machine, 65586, 0);
@@ -216,7 +216,7 @@ fn missing_supported_variable_is_rejected() {
 }
 
 #[test]
-fn second_capsule_is_rejected_while_one_is_pending() {
+fn second_capsule_rejected_while_pending() {
     let machine = capsule_machine(0x4);
     apply_system(&machine, BackendsConfig::default(), &capsule(64, 1)).unwrap();
     let ctx = machine.context(BackendsConfig::default());
@@ -246,7 +246,7 @@ fn second_capsule_is_rejected_while_one_is_pending() {
 }
 
 #[test]
-fn different_capsule_for_same_device_is_rejected() {
+fn different_capsule_same_device_rejected() {
     let machine = capsule_machine(0x4);
     apply_system(&machine, BackendsConfig::default(), &capsule(64, 1)).unwrap();
 
@@ -317,7 +317,7 @@ fn rollback_after_reboot_is_refused() {
 }
 
 #[test]
-fn file_in_place_of_capsule_folder_fails_cleanly() {
+fn file_as_capsule_folder_fails_cleanly() {
     let machine = capsule_machine(0x4);
     machine.write("/boot/efi/EFI/UpdateCapsule", "not a folder");
 

@@ -102,7 +102,7 @@ fn new_record(
 }
 
 /// Writes the new file, then removes a previous file with another ending so that
-/// depmod sees one file for the module.
+/// depmod finds one file for the module.
 fn put_in_place(record_path: &Path, record: &Installed, bytes: &[u8]) -> Result<(), BackendError> {
     if let Err(e) = write_replace(&record.installed, bytes, 0o644) {
         let _ = forget(record_path, record);
@@ -125,7 +125,7 @@ fn existing_files(updates: &Path, module: &str) -> Result<Vec<PathBuf>, BackendE
         .collect();
     if files.len() > 1 {
         return Err(BackendError::InvalidState {
-            what: "module files",
+            item: "module files",
             path: updates.to_path_buf(),
             reason: format!(
                 "{} files exist for module {module}; keep only one",
@@ -164,8 +164,8 @@ pub fn run_depmod(ctx: &Context, target: &Target, record: &Installed) -> Result<
     command::run(&ctx.config.depmod, values, timeout)
 }
 
-/// Runs depmod after an install; when it fails, restores the previous files and
-/// rebuilds the index for them, so the error leaves nothing changed if that works.
+/// Runs depmod after an install. When depmod fails, restores the previous files and
+/// rebuilds the index for them, so that the error reports no change if both work.
 pub fn depmod_or_restore(
     ctx: &Context,
     target: &Target,

@@ -101,7 +101,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn module_is_free_only_with_zero_refcnt_and_no_holders() {
+    fn in_use_checks_refcnt_and_holders() {
         let dir = tempfile::tempdir().unwrap();
         assert!(in_use(dir.path()), "unknown refcnt counts as in use");
 

@@ -49,8 +49,8 @@ pub fn disk_target(ctx: &Context, fw_class: &str) -> Result<PathBuf, BackendErro
     Ok(esp)
 }
 
-/// Writes the capsule to `<esp>/EFI/UpdateCapsule/<fw_class>.cap` and asks the firmware
-/// to process it at the next boot. Staging the same capsule again changes nothing.
+/// Writes the capsule to `<esp>/EFI/UpdateCapsule/<fw_class>.cap` and sets OsIndications
+/// so that the firmware processes it at the next boot. Staging the same capsule again changes nothing.
 pub fn stage_on_disk(
     ctx: &Context,
     esp: &Path,
