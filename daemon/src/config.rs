@@ -15,6 +15,12 @@ pub struct Config {
     pub root: Option<PathBuf>,
     /// Folder for the history database, accepted catalogs and staged payloads.
     pub state_dir: Option<PathBuf>,
+    /// Settings of the install methods, the `[backends]` section.
+    #[serde(default)]
+    pub backends: crate::backends::BackendsConfig,
+    /// Emulated devices for demos and tests, the `[emulated]` section.
+    #[serde(default)]
+    pub emulated: crate::backends::EmulatedConfig,
 }
 
 /// Error reading or parsing the configuration file.

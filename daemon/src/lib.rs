@@ -1,5 +1,6 @@
 //! hwupd: inventory, catalogs, policy, staging and install methods behind the daemon and client.
 
+pub mod backends;
 pub mod calendar;
 pub mod catalog;
 pub mod cli;

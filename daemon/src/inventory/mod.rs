@@ -4,7 +4,7 @@ mod block;
 mod cpu;
 mod dmi;
 mod drivers;
-mod esrt;
+pub(crate) mod esrt;
 pub mod hwids;
 mod names;
 mod pci;
