@@ -22,8 +22,8 @@
 #
 # Parts that need a command hwupctl does not have yet are reported as not
 # measured. Every process the script starts is stopped on exit, every wait is
-# bounded, and all traffic stays on the private bus and on loopback. It must
-# run as root when a package is missing, and fwupd needs root in any case.
+# bounded, and all traffic stays on the private bus and on loopback. Run it as
+# root, as fwupd normally runs and as apt-get needs to install packages.
 set -euo pipefail
 export LC_ALL=C
 
@@ -733,7 +733,7 @@ budgets() {
     local first second
     first=$(marginal 0 1)
     second=$(marginal 1 2)
-    echo "## Budgets"
+    echo "## Budgets and verdicts"
     echo
     echo "| budget | measured | verdict |"
     echo "| --- | --- | --- |"
