@@ -208,7 +208,7 @@ bus_name() {
 
 # spawn_daemon hwupd|fwupd [CONFIG]: starts the daemon in the background and
 # sets daemon_pid. hwupd gets CONFIG, by default the empty config, and a new
-# state folder, which it creates itself so that no other process runs here.
+# state folder that hwupd creates itself, so no mkdir runs inside a timed start.
 spawn_daemon() {
     if [[ $1 == hwupd ]]; then
         state_count=$((state_count + 1))
