@@ -8,6 +8,7 @@ pub mod dbus;
 pub mod device;
 pub mod fsutil;
 pub mod guid;
+pub mod history;
 pub mod inventory;
 pub mod logging;
 pub mod output;
