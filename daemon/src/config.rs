@@ -15,6 +15,9 @@ pub struct Config {
     pub root: Option<PathBuf>,
     /// Folder for the history database, accepted catalogs and staged payloads.
     pub state_dir: Option<PathBuf>,
+    /// The `[report]` table: where to write the Prometheus metrics file.
+    #[serde(default)]
+    pub report: crate::report::ReportConfig,
 }
 
 /// Error reading or parsing the configuration file.

@@ -12,5 +12,6 @@ pub mod history;
 pub mod inventory;
 pub mod logging;
 pub mod output;
+pub mod report;
 pub mod root;
 pub mod version;
