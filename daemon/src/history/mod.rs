@@ -77,7 +77,7 @@ impl History {
     ///
     /// A transition that repeats the latest standing state (offered, deferred, approved,
     /// staged) of the update with the same reason is not recorded, so that periodic
-    /// refreshes do not flood the table; the id of the existing record is returned.
+    /// refreshes do not flood the table. It returns the id of the existing record.
     /// A transition that [`UpdateState::allowed_after`] rejects returns
     /// [`HistoryError::InvalidTransition`], and a `succeeded` update takes no further
     /// transitions.

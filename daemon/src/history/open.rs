@@ -14,13 +14,13 @@ use super::error::HistoryError;
 use super::schema;
 use crate::fsutil;
 
-/// Time the daemon waits for a lock that another process holds. Readers in other
-/// processes (an administrator's `sqlite3`, a backup) never block a WAL writer, but a
-/// checkpoint or WAL recovery briefly needs exclusive locks, and without a timeout the
-/// write would fail at once with `SQLITE_BUSY`.
+/// Time the daemon waits for a lock that another process holds. In WAL mode, readers in
+/// other processes (an administrator's `sqlite3`, a backup) do not block a write, but
+/// WAL recovery and checkpoints briefly take exclusive locks. Without a timeout, a write
+/// during one would fail at once with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why a database could not be opened.
+/// Failure to open a database, by whether the file is to be moved aside.
 enum OpenFailure {
     /// The file is not a SQLite database or is corrupt, so it is moved aside.
     Unreadable(String),

@@ -53,7 +53,7 @@ pub struct AvailableUpdate {
     pub version: String,
 }
 
-/// Where a device stands, from the most to the least urgent for an operator.
+/// Update status of a device, from the most to the least urgent for an operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceStatus {
