@@ -5,6 +5,8 @@ mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
+#[allow(dead_code)]
+mod history_cmd;
 mod proxy;
 mod relative_time;
 

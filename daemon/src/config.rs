@@ -21,6 +21,9 @@ pub struct Config {
     /// Emulated devices for demos and tests, the `[emulated]` section.
     #[serde(default)]
     pub emulated: crate::backends::EmulatedConfig,
+    /// The `[report]` table: where to write the Prometheus metrics file.
+    #[serde(default)]
+    pub report: crate::report::ReportConfig,
 }
 
 /// Error reading or parsing the configuration file.
