@@ -12,6 +12,7 @@ pub mod guid;
 pub mod history;
 pub mod inventory;
 pub mod logging;
+pub mod machine;
 pub mod output;
 pub mod report;
 pub mod root;

@@ -15,7 +15,9 @@ use super::names::device_path;
 use super::wire::DeviceDict;
 use crate::config::Config;
 use crate::device::Device;
-use crate::inventory::{self, Inventory};
+use crate::history::History;
+use crate::inventory::Inventory;
+use crate::report::AvailableUpdate;
 use crate::root::Root;
 
 /// State shared by the daemon's D-Bus objects.
@@ -26,7 +28,15 @@ pub struct DaemonState {
     pub config_path: PathBuf,
     pub state_dir: PathBuf,
     pub inventory: Inventory,
+    pub history: History,
     pub status: String,
+}
+
+impl DaemonState {
+    /// The updates the catalogs offer for this machine's devices.
+    pub fn available_updates(&self) -> Vec<AvailableUpdate> {
+        Vec::new()
+    }
 }
 
 pub type SharedState = Arc<Mutex<DaemonState>>;
@@ -76,6 +86,21 @@ impl Manager {
             .collect())
     }
 
+    /// Returns `{"history": [...]}`: the latest `limit` records (0 for up to
+    /// 10,000) of one device, or of all devices when `device_id` is empty.
+    fn get_history(&self, device_id: String, limit: u32) -> Result<String> {
+        super::reports::history_json(&self.lock(), &device_id, limit)
+    }
+
+    /// Returns the report as JSON: per device state, missing updates by
+    /// severity, the oldest missing critical update, recent outcomes.
+    fn get_report(&self) -> Result<String> {
+        let report = super::reports::report(&self.lock())?;
+        report
+            .to_json()
+            .map_err(|e| Error::Failed(format!("encoding the report failed: {e}")))
+    }
+
     /// Scans the hardware again, adding and removing device objects to match.
     async fn rescan(
         &self,
@@ -84,9 +109,18 @@ impl Manager {
         #[zbus(header)] header: Header<'_>,
     ) -> Result<()> {
         expect_no_arguments(&header)?;
-        let root = self.lock().root.clone();
+        let (root, state_dir, config) = {
+            let state = self.lock();
+            (
+                state.root.clone(),
+                state.state_dir.clone(),
+                state.config.clone(),
+            )
+        };
         self.set_status("scanning", &emitter).await;
-        let scanned = tokio::task::spawn_blocking(move || inventory::scan(&root)).await;
+        let scanned =
+            tokio::task::spawn_blocking(move || crate::machine::scan(&root, &state_dir, &config))
+                .await;
         self.set_status("idle", &emitter).await;
 
         let inventory = scanned

@@ -6,5 +6,6 @@ pub mod error;
 pub mod job;
 pub mod manager;
 pub mod names;
+pub mod reports;
 pub mod service;
 pub mod wire;

@@ -10,7 +10,8 @@ use super::manager::{add_device_object, DaemonState, Manager};
 use super::names::{BUS_NAME, MANAGER_PATH, ROOT_PATH};
 use crate::cli::Settings;
 use crate::fsutil::create_private_dir;
-use crate::inventory;
+use crate::history::History;
+use crate::machine;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(settings: Settings) -> Result<()> {
@@ -26,13 +27,17 @@ pub async fn run(settings: Settings) -> Result<()> {
             state_dir.display()
         )
     })?;
-    let scan_root = root.clone();
-    let inventory = tokio::task::spawn_blocking(move || inventory::scan(&scan_root))
-        .await
-        .context("inventory scan stopped")??;
+    let (scan_root, scan_state, scan_config) = (root.clone(), state_dir.clone(), config.clone());
+    let inventory =
+        tokio::task::spawn_blocking(move || machine::scan(&scan_root, &scan_state, &scan_config))
+            .await
+            .context("inventory scan stopped")??;
     tracing::info!(devices = inventory.devices.len(), root = %root.base().display(), "inventory scanned");
 
+    let history = History::open_in(&state_dir)
+        .with_context(|| format!("opening the history in {} failed", state_dir.display()))?;
     let state = Arc::new(Mutex::new(DaemonState {
+        history,
         root,
         config,
         config_path,
