@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::policy::PolicyConfig;
+use crate::window::Windows;
+
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hwupd/hwupd.toml";
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/hwupd";
 
@@ -15,6 +18,12 @@ pub struct Config {
     pub root: Option<PathBuf>,
     /// Folder for the history database, accepted catalogs and staged payloads.
     pub state_dir: Option<PathBuf>,
+    /// Maintenance windows, from the `[[window]]` tables.
+    #[serde(default)]
+    pub window: Windows,
+    /// Update policy, from the `[policy]` table.
+    #[serde(default)]
+    pub policy: PolicyConfig,
 }
 
 /// Error reading or parsing the configuration file.

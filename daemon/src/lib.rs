@@ -11,5 +11,8 @@ pub mod guid;
 pub mod inventory;
 pub mod logging;
 pub mod output;
+pub mod policy;
 pub mod root;
+pub mod scheduler;
 pub mod version;
+pub mod window;

@@ -1,0 +1,331 @@
+//! Policy changed at run time: approvals, blocks and inhibits, kept in `state_dir/policy.json`.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::entry::ListEntry;
+use crate::fsutil;
+
+/// Name of the state file in the state folder.
+pub const STATE_FILE_NAME: &str = "policy.json";
+
+/// Maximum number of entries in the run-time approved or blocked list.
+pub const MAX_LIST_ENTRIES: usize = 10_000;
+
+/// Maximum number of inhibits in force at once.
+pub const MAX_INHIBITS: usize = 64;
+
+/// Maximum length in bytes of an inhibit's reason.
+pub const MAX_REASON_LEN: usize = 256;
+
+/// Longest time an inhibit may last, so that a forgotten one runs out.
+pub const MAX_INHIBIT: SignedDuration = SignedDuration::from_secs(366 * 86_400);
+
+/// Maximum size of the state file. Full lists take about 1.5 MiB.
+const MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
+
+const FORMAT_VERSION: u32 = 1;
+
+/// Approvals, blocks and inhibits added at run time, merged with the config's lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyState {
+    pub approved: BTreeSet<ListEntry>,
+    pub blocked: BTreeSet<ListEntry>,
+    pub inhibits: Vec<Inhibit>,
+}
+
+/// A request to postpone every apply until a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inhibit {
+    pub reason: String,
+    /// End of the inhibit, exclusive.
+    pub until: Timestamp,
+    pub created: Timestamp,
+}
+
+/// The state file's layout, with a format version for later changes.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    version: u32,
+    #[serde(default)]
+    approved: BTreeSet<ListEntry>,
+    #[serde(default)]
+    blocked: BTreeSet<ListEntry>,
+    #[serde(default)]
+    inhibits: Vec<Inhibit>,
+}
+
+/// Failure to read, change or write the policy state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("reading policy state {path} failed: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("policy state {path} is larger than {MAX_FILE_SIZE} bytes; move it away to start from the config's lists")]
+    TooLarge { path: PathBuf },
+
+    #[error("policy state {path} is invalid: {message}; fix it, or move it away to start from the config's lists")]
+    Invalid { path: PathBuf, message: String },
+
+    #[error("writing policy state {path} failed: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "the {list} list already has the maximum of {MAX_LIST_ENTRIES} entries; remove some first"
+    )]
+    ListFull { list: &'static str },
+
+    #[error("{MAX_INHIBITS} inhibits are already in force; clear them first")]
+    TooManyInhibits,
+
+    #[error("inhibit reason {reason:?} is invalid: use 1 to {MAX_REASON_LEN} bytes without control characters")]
+    InvalidReason { reason: String },
+
+    #[error(
+        "inhibit end {until} is invalid: use a time after now ({now}) and at most 366 days ahead"
+    )]
+    InvalidUntil { until: Timestamp, now: Timestamp },
+}
+
+impl PolicyState {
+    /// Returns the inhibit in force at `now` that lasts longest, if any.
+    pub fn active_inhibit(&self, now: Timestamp) -> Option<&Inhibit> {
+        self.inhibits
+            .iter()
+            .filter(|inhibit| inhibit.until > now)
+            .max_by_key(|inhibit| inhibit.until)
+    }
+
+    /// Checks counts and inhibit reasons, as after reading the file.
+    fn check(&self) -> Result<(), String> {
+        if self.approved.len() > MAX_LIST_ENTRIES || self.blocked.len() > MAX_LIST_ENTRIES {
+            return Err(format!("a list has more than {MAX_LIST_ENTRIES} entries"));
+        }
+        if self.inhibits.len() > MAX_INHIBITS {
+            return Err(format!("it has more than {MAX_INHIBITS} inhibits"));
+        }
+        match self
+            .inhibits
+            .iter()
+            .find(|inhibit| !is_valid_reason(&inhibit.reason))
+        {
+            Some(inhibit) => Err(format!("inhibit reason {:?} is invalid", inhibit.reason)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn is_valid_reason(reason: &str) -> bool {
+    !reason.trim().is_empty()
+        && reason.len() <= MAX_REASON_LEN
+        && !reason.chars().any(char::is_control)
+}
+
+/// The policy state and the file it is kept in. Each change is written with
+/// [`fsutil::write_atomic`] before it takes effect in memory.
+#[derive(Debug)]
+pub struct PolicyStore {
+    path: PathBuf,
+    state: PolicyState,
+}
+
+impl PolicyStore {
+    /// Reads `state_dir/policy.json`. A missing file is an empty state.
+    ///
+    /// A file that cannot be read or parsed is an error rather than an empty
+    /// state, because starting empty would drop the blocks it contains.
+    pub fn open(state_dir: &Path) -> Result<Self, StateError> {
+        let path = state_dir.join(STATE_FILE_NAME);
+        let state = read_state(&path)?.unwrap_or_default();
+        Ok(Self { path, state })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn state(&self) -> &PolicyState {
+        &self.state
+    }
+
+    /// Adds `entry` to the approved list. Returns whether the list changed.
+    pub fn approve(&mut self, entry: ListEntry) -> Result<bool, StateError> {
+        tracing::info!(entry = %entry, "approving release");
+        self.update(|state| insert_entry(&mut state.approved, entry, "approved"))
+    }
+
+    /// Removes `entry` from the approved list. Returns whether the list changed.
+    pub fn revoke_approval(&mut self, entry: &ListEntry) -> Result<bool, StateError> {
+        tracing::info!(entry = %entry, "revoking approval");
+        self.update(|state| Ok(state.approved.remove(entry)))
+    }
+
+    /// Adds `entry` to the blocked list. Returns whether the list changed.
+    pub fn block(&mut self, entry: ListEntry) -> Result<bool, StateError> {
+        tracing::info!(entry = %entry, "blocking release");
+        self.update(|state| insert_entry(&mut state.blocked, entry, "blocked"))
+    }
+
+    /// Removes `entry` from the blocked list. Returns whether the list changed.
+    pub fn unblock(&mut self, entry: &ListEntry) -> Result<bool, StateError> {
+        tracing::info!(entry = %entry, "unblocking release");
+        self.update(|state| Ok(state.blocked.remove(entry)))
+    }
+
+    /// Postpones every apply until `until`, and drops inhibits that ended by `now`.
+    pub fn inhibit(
+        &mut self,
+        reason: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Inhibit, StateError> {
+        let inhibit = new_inhibit(reason, until, now)?;
+        tracing::info!(reason, %until, "inhibiting applies");
+        let added = inhibit.clone();
+        self.update(|state| {
+            state.inhibits.retain(|old| old.until > now);
+            if state.inhibits.len() >= MAX_INHIBITS {
+                return Err(StateError::TooManyInhibits);
+            }
+            state.inhibits.push(added);
+            Ok(true)
+        })?;
+        Ok(inhibit)
+    }
+
+    /// Removes every inhibit. Returns how many there were.
+    pub fn clear_inhibits(&mut self) -> Result<usize, StateError> {
+        let count = self.state.inhibits.len();
+        tracing::info!(count, "clearing inhibits");
+        self.update(|state| Ok(!std::mem::take(&mut state.inhibits).is_empty()))?;
+        Ok(count)
+    }
+
+    /// Applies `change` to a copy of the state and, if it changed anything,
+    /// writes the copy and then keeps it.
+    fn update(
+        &mut self,
+        change: impl FnOnce(&mut PolicyState) -> Result<bool, StateError>,
+    ) -> Result<bool, StateError> {
+        let mut next = self.state.clone();
+        if !change(&mut next)? {
+            return Ok(false);
+        }
+        write_state(&self.path, &next)?;
+        self.state = next;
+        Ok(true)
+    }
+}
+
+fn insert_entry(
+    list: &mut BTreeSet<ListEntry>,
+    entry: ListEntry,
+    name: &'static str,
+) -> Result<bool, StateError> {
+    if list.contains(&entry) {
+        return Ok(false);
+    }
+    if list.len() >= MAX_LIST_ENTRIES {
+        return Err(StateError::ListFull { list: name });
+    }
+    Ok(list.insert(entry))
+}
+
+fn new_inhibit(reason: &str, until: Timestamp, now: Timestamp) -> Result<Inhibit, StateError> {
+    if !is_valid_reason(reason) {
+        return Err(StateError::InvalidReason {
+            reason: reason.to_owned(),
+        });
+    }
+    let latest = now.checked_add(MAX_INHIBIT).unwrap_or(Timestamp::MAX);
+    if until <= now || until > latest {
+        return Err(StateError::InvalidUntil { until, now });
+    }
+    Ok(Inhibit {
+        reason: reason.to_owned(),
+        until,
+        created: now,
+    })
+}
+
+/// Reads the state file, or returns `None` when there is none.
+fn read_state(path: &Path) -> Result<Option<PolicyState>, StateError> {
+    let read_error = |source| StateError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(read_error(error)),
+    };
+
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(StateError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    parse_state(&bytes)
+        .map(Some)
+        .map_err(|message| StateError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+}
+
+fn parse_state(bytes: &[u8]) -> Result<PolicyState, String> {
+    let file: StateFile = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+    if file.version != FORMAT_VERSION {
+        return Err(format!(
+            "it has format version {}, but this hwupd reads only version {FORMAT_VERSION}",
+            file.version
+        ));
+    }
+    let state = PolicyState {
+        approved: file.approved,
+        blocked: file.blocked,
+        inhibits: file.inhibits,
+    };
+    state.check()?;
+    Ok(state)
+}
+
+fn write_state(path: &Path, state: &PolicyState) -> Result<(), StateError> {
+    let file = StateFile {
+        version: FORMAT_VERSION,
+        approved: state.approved.clone(),
+        blocked: state.blocked.clone(),
+        inhibits: state.inhibits.clone(),
+    };
+    // Serializing these types cannot fail: they have no maps with non-string keys.
+    let mut json = serde_json::to_vec_pretty(&file).unwrap_or_default();
+    json.push(b'\n');
+
+    let write_error = |source| StateError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    fsutil::create_private_dir(&fsutil::parent_folder(path)).map_err(write_error)?;
+    fsutil::write_atomic(path, &json, 0o600, true).map_err(write_error)
+}
+
+/// Parses the state file's text, for tests that feed it arbitrary bytes.
+pub fn parse_state_file(bytes: &[u8]) -> Result<PolicyState, String> {
+    parse_state(bytes)
+}
