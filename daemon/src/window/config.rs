@@ -7,10 +7,9 @@ use jiff::SignedDuration;
 use serde::{Deserialize, Deserializer};
 
 use super::{
-    format_timespan, parse_timespan, TimeSpanError, Window, Windows, MAX_DURATION, MAX_WINDOWS,
-    MIN_DURATION,
+    format_timespan, parse_timespan, Window, Windows, MAX_DURATION, MAX_WINDOWS, MIN_DURATION,
 };
-use crate::calendar::{CalendarError, CalendarSpec};
+use crate::calendar::CalendarSpec;
 
 /// Maximum length in bytes of a window name.
 const MAX_NAME_LEN: usize = 64;
@@ -30,16 +29,6 @@ pub enum WindowError {
     #[error("{count} windows are configured, more than the maximum of {MAX_WINDOWS}")]
     TooMany { count: usize },
 
-    #[error("window {name:?} has an invalid calendar {calendar:?}: {source}")]
-    Calendar {
-        name: String,
-        calendar: String,
-        source: CalendarError,
-    },
-
-    #[error("window {name:?} has an invalid duration: {source}")]
-    Duration { name: String, source: TimeSpanError },
-
     #[error(
         "window {name:?} has duration {duration}, which is outside the allowed range from \
          {min} to {max}",
@@ -53,33 +42,35 @@ pub enum WindowError {
     },
 }
 
-/// A `[[window]]` table as written in the config file.
+/// A `[[window]]` table as written in the config file. The calendar and
+/// duration are parsed field by field, so a parse error points at their line.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WindowTable {
     name: String,
     /// A systemd calendar expression, optionally with a zone suffix.
-    calendar: String,
+    #[serde(deserialize_with = "deserialize_calendar")]
+    calendar: CalendarSpec,
     /// A systemd time span such as `2h` or `1h 30min`.
-    duration: String,
+    #[serde(deserialize_with = "deserialize_duration")]
+    duration: SignedDuration,
 }
 
-impl WindowTable {
-    /// Parses the calendar with the abbreviations of `zone` and the duration.
-    fn into_window(self, zone: &TimeZone) -> Result<Window, WindowError> {
-        check_name(&self.name)?;
-        let calendar =
-            CalendarSpec::parse(&self.calendar, zone).map_err(|source| WindowError::Calendar {
-                name: self.name.clone(),
-                calendar: self.calendar.clone(),
-                source,
-            })?;
-        let duration = parse_timespan(&self.duration).map_err(|source| WindowError::Duration {
-            name: self.name.clone(),
-            source,
-        })?;
-        Window::new(&self.name, calendar, duration)
-    }
+/// Parses a calendar expression with the abbreviations of the system zone.
+fn deserialize_calendar<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CalendarSpec, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    CalendarSpec::parse(&text, &TimeZone::system()).map_err(|error| {
+        serde::de::Error::custom(format!("invalid calendar expression {text:?}: {error}"))
+    })
+}
+
+fn deserialize_duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SignedDuration, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_timespan(&text).map_err(serde::de::Error::custom)
 }
 
 impl<'de> Deserialize<'de> for Windows {
@@ -94,13 +85,12 @@ impl<'de> Deserialize<'de> for Windows {
             return Err(serde::de::Error::custom(error));
         }
 
-        let zone = TimeZone::system();
         let windows = tables
             .into_iter()
-            .map(|table| table.into_window(&zone))
+            .map(|table| Window::new(&table.name, table.calendar, table.duration))
             .collect::<Result<Vec<_>, _>>()
             .map_err(serde::de::Error::custom)?;
-        Windows::new(windows, zone).map_err(serde::de::Error::custom)
+        Windows::new(windows, TimeZone::system()).map_err(serde::de::Error::custom)
     }
 }
 

@@ -7,11 +7,19 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::{Fit, Opening, Window, Windows};
 
-/// Maximum number of elapses examined while merging openings that overlap or
-/// touch. A window whose openings overlap without a gap for longer, such as
-/// `minutely` with a duration of two hours, is reported to close after that
-/// many elapses, which is earlier than it really closes.
-const MAX_MERGED_ELAPSES: usize = 10_000;
+/// Maximum number of later elapses merged into one opening. A window whose
+/// openings overlap without a gap for longer, such as `*:0/20` with a
+/// duration of 45 minutes, is reported to close after that many elapses,
+/// which is earlier than it really closes.
+const MAX_MERGED_ELAPSES: usize = 1_000;
+
+/// Maximum number of earlier elapses looked at to find when such a run of
+/// overlapping openings began. Beyond it, `opens` is reported later than it is.
+const MAX_EARLIER_ELAPSES: usize = 100;
+
+/// Maximum number of openings of other windows merged into the time the
+/// machine stays in maintenance.
+const MAX_MERGED_OPENINGS: usize = 100;
 
 /// Maximum number of openings [`Windows::fit`] looks at before it gives up.
 const MAX_OPENINGS_SEARCHED: usize = 1_000;
@@ -24,19 +32,24 @@ impl Window {
     fn opening_at(&self, at: Timestamp, zone: &TimeZone) -> Option<Opening> {
         // Every elapse after `at - duration` closes after `at`, so the first one
         // is the earliest opening still open at `at`, if it has begun by then.
+        // Earlier elapses close by `at`, so only this one and later ones can
+        // extend the opening past `at`.
         let search_from = at.checked_sub(self.duration).ok()?;
-        let opens = self.calendar.next_elapse(search_from, zone)?;
-        if opens > at {
+        let first = self.calendar.next_elapse(search_from, zone)?;
+        if first > at {
             return None;
         }
-        let opens = self.chain_start(opens, zone);
-        Some(self.merged_from(opens, zone))
+        let merged = self.merged_from(first, zone);
+        Some(Opening {
+            opens: self.run_start(first, zone),
+            ..merged
+        })
     }
 
     /// Returns the first elapse of the run of touching openings that `opens` belongs to.
-    fn chain_start(&self, mut opens: Timestamp, zone: &TimeZone) -> Timestamp {
+    fn run_start(&self, mut opens: Timestamp, zone: &TimeZone) -> Timestamp {
         let step_back = self.duration + SignedDuration::from_micros(1);
-        for _ in 0..MAX_MERGED_ELAPSES {
+        for _ in 0..MAX_EARLIER_ELAPSES {
             // The first elapse at or after `opens - duration` is the earliest
             // one whose opening reaches `opens`.
             let Ok(from) = opens.checked_sub(step_back) else {
@@ -91,6 +104,7 @@ impl Windows {
     /// later than that window's own close when another window overlaps or
     /// adjoins it.
     pub fn open_at(&self, now: Timestamp) -> Option<Opening> {
+        // The window that closes last, and on a tie the one that opened first.
         let current = self
             .windows
             .iter()
@@ -156,24 +170,16 @@ impl Windows {
     }
 
     /// Extends `closes` by every opening after `now` that begins before the
-    /// windows close, until no window extends it further.
+    /// windows close. The openings come in order of their start, so the
+    /// first one that begins after `closes` ends the search.
     fn union_close(&self, now: Timestamp, mut closes: Timestamp) -> Timestamp {
-        let mut budget = MAX_MERGED_ELAPSES;
-        loop {
-            let before = closes;
-            for window in &self.windows {
-                for opening in window.openings_after(now, &self.zone) {
-                    if budget == 0 || opening.opens > closes {
-                        break;
-                    }
-                    budget -= 1;
-                    closes = closes.max(opening.closes);
-                }
+        for opening in self.upcoming(now).take(MAX_MERGED_OPENINGS) {
+            if opening.opens > closes {
+                break;
             }
-            if closes == before || budget == 0 {
-                return closes;
-            }
+            closes = closes.max(opening.closes);
         }
+        closes
     }
 }
 
