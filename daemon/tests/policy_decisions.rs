@@ -326,10 +326,10 @@ fn apply_now_skips_only_windows() {
 
     let mut blocked = policy();
     blocked.state.blocked.insert(entry("bios-2"));
-    let held = decide(&blocked, &critical, true, &env);
+    let decision = decide(&blocked, &critical, true, &env);
     assert!(
-        matches!(held, Decision::Hold(HoldReason::Blocked { .. })),
-        "{held:?}"
+        matches!(decision, Decision::Hold(HoldReason::Blocked { .. })),
+        "{decision:?}"
     );
 
     let on_battery = PowerState {
@@ -339,10 +339,10 @@ fn apply_now_skips_only_windows() {
         power: &on_battery,
         ..env
     };
-    let held = decide(&policy(), &critical, true, &env);
+    let decision = decide(&policy(), &critical, true, &env);
     assert!(
-        matches!(held, Decision::Hold(HoldReason::PowerConditions { .. })),
-        "{held:?}"
+        matches!(decision, Decision::Hold(HoldReason::PowerConditions { .. })),
+        "{decision:?}"
     );
 }
 

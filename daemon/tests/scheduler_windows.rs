@@ -220,14 +220,14 @@ fn overlapping_windows_extend_the_deadline() {
         "2025-06-01",
         needed,
     )];
-    let one = windows(&[("early", "*-*-* 01:00", "1h")]);
+    let early_only = windows(&[("early", "*-*-* 01:00", "1h")]);
     let both = windows(&[
         ("early", "*-*-* 01:00", "1h"),
         ("late", "*-*-* 01:30", "2h"),
     ]);
     let now = at("2025-06-10T01:00:00Z");
 
-    let alone = plan_at(&policy(), &pending, &one, now);
+    let alone = plan_at(&policy(), &pending, &early_only, now);
     let estimated = SignedDuration::from_mins(needed);
     assert_eq!(
         alone,

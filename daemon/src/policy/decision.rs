@@ -1,4 +1,4 @@
-//! What to do with one update now, and why not, with messages for `hwupctl status`.
+//! Decisions for one update and the reasons for holding it, with messages for `hwupctl status`.
 
 use std::fmt;
 
@@ -27,7 +27,7 @@ pub enum Decision {
     Hold(HoldReason),
 }
 
-/// Why an update is neither staged nor applied now.
+/// Reason an update is neither staged nor applied now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "hold", rename_all = "kebab-case")]
 pub enum HoldReason {
@@ -48,7 +48,7 @@ pub enum HoldReason {
     NotAutoStaged { severity: Severity },
     /// A user postponed all applies.
     Inhibited { until: Timestamp, reason: String },
-    /// The power policy is not met; `detail` says how.
+    /// The power policy is not met, and `detail` describes how.
     PowerConditions { detail: String },
     /// No maintenance window is configured, so nothing is applied without a request.
     NoWindows,

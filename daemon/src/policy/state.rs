@@ -22,7 +22,7 @@ pub const MAX_INHIBITS: usize = 64;
 /// Maximum length in bytes of an inhibit's reason.
 pub const MAX_REASON_LEN: usize = 256;
 
-/// Longest time an inhibit may last, so that a forgotten one runs out.
+/// Maximum duration of an inhibit, so that a forgotten one runs out.
 pub const MAX_INHIBIT: SignedDuration = SignedDuration::from_secs(366 * 86_400);
 
 /// Maximum size of the state file. Full lists take about 1.5 MiB.
@@ -162,26 +162,40 @@ impl PolicyStore {
 
     /// Adds `entry` to the approved list. Returns whether the list changed.
     pub fn approve(&mut self, entry: ListEntry) -> Result<bool, StateError> {
-        tracing::info!(entry = %entry, "approving release");
-        self.update(|state| insert_entry(&mut state.approved, entry, "approved"))
+        let logged = entry.clone();
+        let changed = self.update(|state| insert_entry(&mut state.approved, entry, "approved"))?;
+        if changed {
+            tracing::info!(entry = %logged, "approved release");
+        }
+        Ok(changed)
     }
 
     /// Removes `entry` from the approved list. Returns whether the list changed.
     pub fn revoke_approval(&mut self, entry: &ListEntry) -> Result<bool, StateError> {
-        tracing::info!(entry = %entry, "revoking approval");
-        self.update(|state| Ok(state.approved.remove(entry)))
+        let changed = self.update(|state| Ok(state.approved.remove(entry)))?;
+        if changed {
+            tracing::info!(entry = %entry, "revoked approval");
+        }
+        Ok(changed)
     }
 
     /// Adds `entry` to the blocked list. Returns whether the list changed.
     pub fn block(&mut self, entry: ListEntry) -> Result<bool, StateError> {
-        tracing::info!(entry = %entry, "blocking release");
-        self.update(|state| insert_entry(&mut state.blocked, entry, "blocked"))
+        let logged = entry.clone();
+        let changed = self.update(|state| insert_entry(&mut state.blocked, entry, "blocked"))?;
+        if changed {
+            tracing::info!(entry = %logged, "blocked release");
+        }
+        Ok(changed)
     }
 
     /// Removes `entry` from the blocked list. Returns whether the list changed.
     pub fn unblock(&mut self, entry: &ListEntry) -> Result<bool, StateError> {
-        tracing::info!(entry = %entry, "unblocking release");
-        self.update(|state| Ok(state.blocked.remove(entry)))
+        let changed = self.update(|state| Ok(state.blocked.remove(entry)))?;
+        if changed {
+            tracing::info!(entry = %entry, "unblocked release");
+        }
+        Ok(changed)
     }
 
     /// Postpones every apply until `until`, and drops inhibits that ended by `now`.
@@ -192,7 +206,6 @@ impl PolicyStore {
         now: Timestamp,
     ) -> Result<Inhibit, StateError> {
         let inhibit = new_inhibit(reason, until, now)?;
-        tracing::info!(reason, %until, "inhibiting applies");
         let added = inhibit.clone();
         self.update(|state| {
             state.inhibits.retain(|old| old.until > now);
@@ -202,14 +215,17 @@ impl PolicyStore {
             state.inhibits.push(added);
             Ok(true)
         })?;
+        tracing::info!(reason, %until, "inhibited applies");
         Ok(inhibit)
     }
 
     /// Removes every inhibit. Returns how many there were.
     pub fn clear_inhibits(&mut self) -> Result<usize, StateError> {
         let count = self.state.inhibits.len();
-        tracing::info!(count, "clearing inhibits");
         self.update(|state| Ok(!std::mem::take(&mut state.inhibits).is_empty()))?;
+        if count > 0 {
+            tracing::info!(count, "cleared inhibits");
+        }
         Ok(count)
     }
 
@@ -313,7 +329,8 @@ fn write_state(path: &Path, state: &PolicyState) -> Result<(), StateError> {
         blocked: state.blocked.clone(),
         inhibits: state.inhibits.clone(),
     };
-    // Serializing these types cannot fail: they have no maps with non-string keys.
+    // serde_json fails only on maps with non-string keys and on failing
+    // Serialize impls, and these types have neither.
     let mut json = serde_json::to_vec_pretty(&file).unwrap_or_default();
     json.push(b'\n');
 
