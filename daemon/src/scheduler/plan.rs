@@ -1,6 +1,7 @@
 //! The planner: which staged updates start now, in which order, and when the rest can run.
 
 use std::cmp::{Ordering, Reverse};
+use std::collections::HashMap;
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -11,7 +12,7 @@ use crate::catalog::document::{Release, Severity};
 use crate::policy::{Candidate, Decision, Environment, HoldReason, Policy};
 use crate::window::{Opening, Windows};
 
-/// A staged update as the planner sees it.
+/// A staged update, with the fields the planner ranks and fits it by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedUpdate {
     pub release_id: String,
@@ -144,7 +145,7 @@ pub fn priority_order(a: &StagedUpdate, b: &StagedUpdate) -> Ordering {
         .then_with(|| a.device_id.cmp(&b.device_id))
 }
 
-/// Ranks severities from low (1) to critical (4); an unknown one ranks last.
+/// Ranks severities from low (1) to critical (4). An unknown severity ranks last.
 fn severity_rank(severity: &Severity) -> u8 {
     match severity {
         Severity::Critical => 4,
@@ -163,6 +164,9 @@ struct Packer<'a> {
     open: Option<Opening>,
     /// When the updates placed so far are expected to end.
     busy_until: Timestamp,
+    /// Later openings found per duration, because searching them can take
+    /// thousands of elapses when windows overlap without a gap.
+    later: HashMap<SignedDuration, Option<Opening>>,
 }
 
 impl<'a> Packer<'a> {
@@ -173,6 +177,7 @@ impl<'a> Packer<'a> {
             apply_now: env.apply_now,
             open: env.windows.open_at(env.now),
             busy_until: env.now,
+            later: HashMap::new(),
         }
     }
 
@@ -191,7 +196,13 @@ impl<'a> Packer<'a> {
             }
         }
 
-        match self.windows.fit_after(self.now, needed) {
+        let (windows, now) = (self.windows, self.now);
+        let later = self
+            .later
+            .entry(needed)
+            .or_insert_with(|| windows.fit_after(now, needed))
+            .clone();
+        match later {
             Some(opening) => Decision::WaitForWindow {
                 opens_at: opening.opens,
                 window: opening.name,

@@ -29,11 +29,11 @@ pub use config::WindowError;
 pub use openings::MAX_LISTED_OPENINGS;
 pub use timespan::{format_timespan, parse_timespan, TimeSpanError};
 
-/// Shortest duration of a window. Anything shorter is almost certainly a
+/// Minimum duration of a window. Anything shorter is almost certainly a
 /// missing unit, as in `duration = "2"`, which systemd reads as two seconds.
 pub const MIN_DURATION: SignedDuration = SignedDuration::from_secs(60);
 
-/// Longest duration of a window, which bounds how far back [`Windows::open_at`]
+/// Maximum duration of a window, which bounds how far back [`Windows::open_at`]
 /// looks for an opening that started before now.
 pub const MAX_DURATION: SignedDuration = SignedDuration::from_secs(31 * 86_400);
 
@@ -64,10 +64,10 @@ pub struct Opening {
     pub closes: Timestamp,
 }
 
-/// Where the next update of a given length fits, from [`Windows::fit`].
+/// Result of [`Windows::fit`]: the place of an update of a given length.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fit {
-    /// A window is open now and stays open long enough; it closes at `closes`.
+    /// A window is open now and stays open long enough. It closes at `closes`.
     Now { closes: Timestamp },
     /// The update fits into this later opening.
     Later(Opening),
@@ -102,6 +102,20 @@ impl Window {
 
     pub fn duration(&self) -> SignedDuration {
         self.duration
+    }
+}
+
+impl Serialize for Window {
+    /// Writes the name, the calendar in its normalized form and the duration
+    /// as a systemd time span, as `hwupctl` shows them.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        let mut fields = serializer.serialize_struct("Window", 3)?;
+        fields.serialize_field("name", &self.name)?;
+        fields.serialize_field("calendar", &self.calendar.to_string())?;
+        fields.serialize_field("duration", &format_timespan(self.duration))?;
+        fields.end()
     }
 }
 

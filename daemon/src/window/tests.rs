@@ -249,3 +249,15 @@ fn deserialize_reads_window_tables() {
         "Mon..Fri *-*-* 02:00:00 UTC"
     );
 }
+
+#[test]
+fn window_serializes_normalized() {
+    let nightly = window("nightly", "Mon..Fri 2:00 UTC", "90min");
+    let json = serde_json::to_value(&nightly).unwrap();
+    let expected = serde_json::json!({
+        "name": "nightly",
+        "calendar": "Mon..Fri *-*-* 02:00:00 UTC",
+        "duration": "1h 30min",
+    });
+    assert_eq!(json, expected);
+}
