@@ -30,6 +30,7 @@ mod entry;
 mod power;
 mod rollout;
 mod state;
+mod store;
 
 use jiff::Timestamp;
 
@@ -42,9 +43,10 @@ pub use entry::{EntryError, ListEntry};
 pub use power::{PowerState, PowerSupply};
 pub use rollout::{in_rollout, ring_reached, rollout_bucket, MachineId, MachineIdError, BUCKETS};
 pub use state::{
-    parse_state_file, Inhibit, PolicyState, PolicyStore, StateError, MAX_INHIBIT, MAX_INHIBITS,
-    MAX_LIST_ENTRIES, MAX_REASON_LEN, STATE_FILE_NAME,
+    Inhibit, PolicyState, StateError, MAX_INHIBIT, MAX_INHIBITS, MAX_LIST_ENTRIES, MAX_REASON_LEN,
+    STATE_FILE_NAME,
 };
+pub use store::{parse_state_file, PolicyStore};
 
 /// The configured policy merged with the run-time state, and this machine's id.
 #[derive(Debug, Clone, Default)]
