@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::policy::PolicyConfig;
+use crate::window::Windows;
+
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hwupd/hwupd.toml";
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/hwupd";
 
@@ -24,6 +27,12 @@ pub struct Config {
     /// The `[report]` table: where to write the Prometheus metrics file.
     #[serde(default)]
     pub report: crate::report::ReportConfig,
+    /// Maintenance windows, from the `[[window]]` tables.
+    #[serde(default)]
+    pub window: Windows,
+    /// Update policy, from the `[policy]` table.
+    #[serde(default)]
+    pub policy: PolicyConfig,
 }
 
 /// Error reading or parsing the configuration file.
