@@ -6,7 +6,6 @@ use std::fmt::Write;
 use hwupd::history::Record;
 use hwupd::output::table;
 use hwupd::report::{AttemptSummary, Report};
-use serde::Serialize;
 
 /// Output formats of `hwupctl report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,16 +39,6 @@ fn history_row(record: &Record) -> Vec<String> {
             .map_or("-".to_string(), |id| id.to_string()),
         t.reason.as_deref().map_or("-".to_string(), cell),
     ]
-}
-
-#[derive(Serialize)]
-struct HistoryDocument<'a> {
-    history: &'a [Record],
-}
-
-/// Renders history records as `{"history": [...]}`.
-pub fn history_json(records: &[Record]) -> serde_json::Result<String> {
-    serde_json::to_string_pretty(&HistoryDocument { history: records })
 }
 
 /// Renders a report in the requested format. JSON and CSV end with a line end.
@@ -214,18 +203,6 @@ mod tests {
         assert!(text.contains("x\\ty"), "{text}");
         assert!(text.contains("1.0 -> 2.0"), "{text}");
         assert!(!text.contains('\u{1b}'));
-    }
-
-    #[test]
-    fn history_json_wraps_records() {
-        let records = [record("BIOS", UpdateState::Applying, None)];
-        let json: serde_json::Value =
-            serde_json::from_str(&history_json(&records).unwrap()).unwrap();
-        assert_eq!(json["history"][0]["state"], "applying");
-        assert_eq!(json["history"][0]["attempt_id"], 7);
-        assert_eq!(json["history"][0]["time"], "2026-01-10T02:00:00Z");
-        let empty = history_json(&[]).unwrap();
-        assert_eq!(empty.replace([' ', '\n'], ""), "{\"history\":[]}");
     }
 
     fn sample_report() -> Report {

@@ -5,8 +5,8 @@ mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
-#[allow(dead_code)]
 mod history_cmd;
+mod policy_cmd;
 mod proxy;
 mod relative_time;
 
@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use failure::Failure;
+use policy_cmd::ListCommand;
 
 /// Control hwupd, the firmware and driver update daemon.
 ///
@@ -44,6 +45,68 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Show the update history: every transition of every update, oldest first.
+    History {
+        /// Only this device id (see `hwupctl devices`).
+        #[arg(long, value_name = "ID", default_value = "")]
+        device: String,
+        /// Show the latest N records; 0 shows up to 10,000.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: u32,
+        /// Print JSON: {"history": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report per device state, missing updates by severity, the oldest missing
+    /// critical update and recent deployment outcomes.
+    Report {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: history_cmd::ReportFormat,
+    },
+    /// Show the maintenance windows and their next openings.
+    Windows {
+        /// How many openings to list.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        count: u32,
+        /// Print JSON: {"windows", "open", "next"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the update policy, the approved and blocked lists, postponements and power.
+    Policy {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a release (by release id or payload SHA-256) that policy holds for approval.
+    Approve {
+        /// Release id or payload SHA-256.
+        entry: String,
+        /// Withdraw the approval instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Block a release (by release id or payload SHA-256); a block wins over an approval.
+    Block {
+        /// Release id or payload SHA-256.
+        entry: String,
+        /// Remove the block instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Postpone every apply until a time, with a reason.
+    Inhibit {
+        /// Why applies are postponed; shown in status.
+        #[arg(long, default_value = "postponed by an administrator")]
+        reason: String,
+        /// Until when: `YYYY-MM-DD HH:MM[:SS]`, `@SECONDS`, `+2h`, `tomorrow`, ...
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Remove every postponement.
+        #[arg(long, conflicts_with = "until")]
+        clear: bool,
     },
     /// Create signing keys, write and sign update catalogs, and verify their
     /// signatures. Works without the daemon.
@@ -91,6 +154,35 @@ fn run(command: Command) -> Result<(), Failure> {
         match command {
             Command::Devices { json } => daemon_cmd::devices(json).await,
             Command::Status { json } => daemon_cmd::status(json).await,
+            Command::History {
+                device,
+                limit,
+                json,
+            } => policy_cmd::history(&device, limit, json).await,
+            Command::Report { format } => policy_cmd::report(format).await,
+            Command::Windows { count, json } => policy_cmd::windows(count, json).await,
+            Command::Policy { json } => policy_cmd::policy(json).await,
+            Command::Approve { entry, revoke } => {
+                let change = if revoke {
+                    ListCommand::RevokeApproval
+                } else {
+                    ListCommand::Approve
+                };
+                policy_cmd::change_list(change, &entry).await
+            }
+            Command::Block { entry, remove } => {
+                let change = if remove {
+                    ListCommand::Unblock
+                } else {
+                    ListCommand::Block
+                };
+                policy_cmd::change_list(change, &entry).await
+            }
+            Command::Inhibit {
+                reason,
+                until,
+                clear,
+            } => policy_cmd::inhibit(&reason, until.as_deref(), clear).await,
             Command::Catalog(_) | Command::Calendar(_) => {
                 unreachable!("local commands run before the runtime starts")
             }

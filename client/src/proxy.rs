@@ -13,6 +13,24 @@ pub trait Manager {
 
     fn rescan(&self) -> zbus::Result<()>;
 
+    fn get_history(&self, device_id: &str, limit: u32) -> zbus::Result<String>;
+
+    fn get_report(&self) -> zbus::Result<String>;
+
+    fn get_windows(&self, count: u32) -> zbus::Result<String>;
+
+    fn get_policy(&self) -> zbus::Result<String>;
+
+    fn approve(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn revoke_approval(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn block(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn unblock(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn inhibit(&self, reason: &str, until: &str) -> zbus::Result<String>;
+
     #[zbus(property)]
     fn daemon_version(&self) -> zbus::Result<String>;
 

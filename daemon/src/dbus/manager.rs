@@ -9,14 +9,17 @@ use zbus::message::Header;
 use super::error::expect_no_arguments;
 use zbus::object_server::{ObjectServer, SignalEmitter};
 
+use super::authz::{actions, authorize};
 use super::device_object::DeviceObject;
 use super::error::{Error, Result};
 use super::names::device_path;
+use super::policy::ListChange;
 use super::wire::DeviceDict;
 use crate::config::Config;
 use crate::device::Device;
 use crate::history::History;
 use crate::inventory::Inventory;
+use crate::policy::PolicyStore;
 use crate::report::AvailableUpdate;
 use crate::root::Root;
 
@@ -29,6 +32,7 @@ pub struct DaemonState {
     pub state_dir: PathBuf,
     pub inventory: Inventory,
     pub history: History,
+    pub policy: PolicyStore,
     pub status: String,
 }
 
@@ -101,6 +105,74 @@ impl Manager {
             .map_err(|e| Error::Failed(format!("encoding the report failed: {e}")))
     }
 
+    /// Returns the configured windows, the one open now and the next `count`
+    /// openings, as JSON.
+    fn get_windows(&self, count: u32) -> Result<String> {
+        super::policy::windows_json(&self.lock(), count, jiff::Timestamp::now())
+    }
+
+    /// Returns the policy config, the run-time lists and the power state, as JSON.
+    fn get_policy(&self) -> String {
+        super::policy::policy_json(&self.lock())
+    }
+
+    /// Approves a release id or payload SHA-256. Returns false when it already was.
+    async fn approve(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Approve, &entry)
+            .await
+    }
+
+    /// Withdraws an approval. Returns false when there was none.
+    async fn revoke_approval(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::RevokeApproval, &entry)
+            .await
+    }
+
+    /// Blocks a release id or payload SHA-256; a block wins over an approval.
+    async fn block(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Block, &entry)
+            .await
+    }
+
+    /// Removes a block. Returns false when there was none.
+    async fn unblock(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Unblock, &entry)
+            .await
+    }
+
+    /// Postpones every apply until `until` (RFC 3339) with a reason, or clears
+    /// all postponements when `until` is empty. Returns the active ones as JSON.
+    async fn inhibit(
+        &self,
+        reason: String,
+        until: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<String> {
+        authorize(connection, &header, actions::CONFIGURE).await?;
+        super::policy::inhibit(&mut self.lock(), &reason, &until)
+    }
+
     /// Scans the hardware again, adding and removing device objects to match.
     async fn rescan(
         &self,
@@ -132,6 +204,17 @@ impl Manager {
 }
 
 impl Manager {
+    async fn change_list(
+        &self,
+        connection: &zbus::Connection,
+        header: &Header<'_>,
+        change: ListChange,
+        entry: &str,
+    ) -> Result<bool> {
+        authorize(connection, header, actions::CONFIGURE).await?;
+        super::policy::change_list(&mut self.lock(), change, entry)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
         // A poisoned lock means a panic elsewhere; the data is still usable.
         self.state.lock().unwrap_or_else(|e| e.into_inner())

@@ -6,6 +6,7 @@ pub mod error;
 pub mod job;
 pub mod manager;
 pub mod names;
+pub mod policy;
 pub mod reports;
 pub mod service;
 pub mod wire;

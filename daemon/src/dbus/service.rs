@@ -12,6 +12,7 @@ use crate::cli::Settings;
 use crate::fsutil::create_private_dir;
 use crate::history::History;
 use crate::machine;
+use crate::policy::PolicyStore;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(settings: Settings) -> Result<()> {
@@ -36,8 +37,11 @@ pub async fn run(settings: Settings) -> Result<()> {
 
     let history = History::open_in(&state_dir)
         .with_context(|| format!("opening the history in {} failed", state_dir.display()))?;
+    let policy = PolicyStore::open(&state_dir)
+        .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
     let state = Arc::new(Mutex::new(DaemonState {
         history,
+        policy,
         root,
         config,
         config_path,
