@@ -12,4 +12,5 @@ pub mod inventory;
 pub mod logging;
 pub mod output;
 pub mod root;
+pub mod staging;
 pub mod version;
