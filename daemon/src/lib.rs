@@ -18,5 +18,6 @@ pub mod policy;
 pub mod report;
 pub mod root;
 pub mod scheduler;
+pub mod staging;
 pub mod version;
 pub mod window;

@@ -7,7 +7,7 @@
 mod checks;
 mod errors;
 mod kinds;
-mod location;
+pub mod location;
 mod validate;
 
 use jiff::civil::Date;
