@@ -10,6 +10,7 @@ pub mod fsutil;
 pub mod guid;
 pub mod inventory;
 pub mod logging;
+pub mod matching;
 pub mod output;
 pub mod root;
 pub mod version;
