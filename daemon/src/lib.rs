@@ -13,6 +13,7 @@ pub mod history;
 pub mod inventory;
 pub mod logging;
 pub mod machine;
+pub mod matching;
 pub mod output;
 pub mod policy;
 pub mod report;
