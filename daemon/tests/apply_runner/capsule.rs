@@ -3,9 +3,12 @@
 
 use std::fs;
 
+use hwupd::backends::uefi_capsule::UefiCapsule;
+use hwupd::backends::{ApplyOutcome, Backend};
 use hwupd::catalog::document::{InstallMethod, Release, VersionFormat};
 use hwupd::device::Device;
-use hwupd::engine::Outcome;
+use hwupd::engine::{AttemptRecord, Outcome, Phase, PENDING_DIR};
+use hwupd::history::Transition;
 use hwupd::history::UpdateState::*;
 
 use crate::rig::Rig;
@@ -110,14 +113,13 @@ fn capsule_record_keeps_release() {
     let (device, release, attempt_id) = apply_capsule(&mut rig);
 
     let path = rig.pending_files().remove(0);
-    let record: hwupd::engine::AttemptRecord =
-        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let record: AttemptRecord = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
 
     assert_eq!(
         path.file_name().unwrap(),
         format!("{attempt_id}.json").as_str()
     );
-    assert_eq!(record.phase, hwupd::engine::Phase::PendingReboot);
+    assert_eq!(record.phase, Phase::PendingReboot);
     assert_eq!(record.release, release);
     assert_eq!(record.device_id, device.id);
     assert_eq!(record.remote_id, crate::rig::REMOTE);
@@ -177,4 +179,82 @@ fn vanished_device_fails_at_recovery() {
     assert_eq!(reason, hwupd::engine::DEVICE_NOT_FOUND_AFTER_RESTART);
     let last = rig.records(&device, &release).pop().unwrap();
     assert_eq!(last.transition.state, Failed);
+}
+
+/// Builds the state that a kill between the two writes of the pending-reboot step
+/// leaves: the capsule staged, the record in `pending-reboot`, the history in
+/// `applying`.
+fn record_written_history_not(rig: &mut Rig) -> (Device, Release, i64) {
+    let device = system_device(rig);
+    let mut release = system_release();
+    rig.stage(&mut release, &device, &capsule(4096));
+    let transition = Transition {
+        state: Staged,
+        time: jiff::Timestamp::now(),
+        device_id: device.id.clone(),
+        device_name: device.name.clone(),
+        release_id: release.id.clone(),
+        remote_id: crate::rig::REMOTE.to_string(),
+        version_before: device.version.clone(),
+        version_after: release.version.clone(),
+        payload_sha256: Some(release.payload.sha256.clone()),
+        install_method: InstallMethod::UefiCapsule,
+        reason: None,
+    };
+    rig.history.record(&transition).unwrap();
+    let applying = transition.to_state(Applying, None);
+    let attempt_id = rig.history.record(&applying).unwrap();
+
+    let payload = rig.staging.path_of(&release.payload.sha256).unwrap();
+    let outcome = UefiCapsule.apply(&rig.ctx, &device, &payload, &release);
+    assert_eq!(outcome.unwrap(), ApplyOutcome::PendingReboot);
+    let record = AttemptRecord {
+        attempt_id,
+        phase: Phase::PendingReboot,
+        device_id: device.id.clone(),
+        remote_id: crate::rig::REMOTE.to_string(),
+        install_method: InstallMethod::UefiCapsule,
+        boot_id: None,
+        release: release.clone(),
+    };
+    let folder = rig.machine.state_dir.join(PENDING_DIR);
+    fs::create_dir_all(&folder).unwrap();
+    let path = folder.join(format!("{attempt_id}.json"));
+    fs::write(path, serde_json::to_vec(&record).unwrap()).unwrap();
+    (device, release, attempt_id)
+}
+
+#[test]
+fn recovery_completes_pending_record() {
+    let mut rig = capsule_rig();
+    let (device, release, attempt_id) = record_written_history_not(&mut rig);
+
+    let before = rig.recover();
+    reboot_with_esrt(&rig, 65590, 0);
+    let after = rig.recover();
+
+    assert_eq!(before.pending, [attempt_id]);
+    assert!(before.interrupted.is_empty(), "{before:?}");
+    assert_eq!(after.succeeded, [attempt_id]);
+    let expected = [Staged, Applying, PendingReboot, Succeeded];
+    assert_eq!(rig.states(&device, &release), expected);
+}
+
+#[test]
+fn recovery_removes_record_of_final_attempt() {
+    let mut rig = capsule_rig();
+    let (device, release, _) = apply_capsule(&mut rig);
+    let record = rig.pending_files().remove(0);
+    let kept = fs::read(&record).unwrap();
+    reboot_with_esrt(&rig, 65590, 0);
+    rig.recover();
+    // As if the daemon stopped after recording `succeeded`, before removing the record.
+    fs::write(&record, kept).unwrap();
+
+    let report = rig.recover();
+
+    assert_eq!(report, Default::default());
+    assert!(rig.pending_files().is_empty());
+    let states = rig.states(&device, &release);
+    assert_eq!(states, [Staged, Applying, PendingReboot, Succeeded]);
 }
