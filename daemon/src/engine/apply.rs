@@ -126,7 +126,7 @@ pub fn apply_one_observed(
     on_step(Step::BackendApplied);
     let outcome = match outcome {
         Err(reason) => Err(reason),
-        Ok(ApplyOutcome::PendingReboot) => pending_reboot(&mut attempt, record),
+        Ok(ApplyOutcome::PendingReboot) => pending_reboot(&mut attempt, device, record),
         Ok(ApplyOutcome::Done) => verify(&mut attempt, backend, device, on_step),
     };
     finish(&mut attempt, outcome)
@@ -237,22 +237,44 @@ fn apply_payload(
         })
 }
 
-/// Persists the record in phase `pending-reboot`, then records `pending-reboot`.
+/// Persists the record in phase `pending-reboot`, then records `pending-reboot`. When
+/// the record cannot be written, the update is withdrawn where the backend can, so
+/// that it does not take effect at the next boot unrecorded.
 fn pending_reboot(
     attempt: &mut OpenAttempt<'_>,
+    device: &Device,
     record: AttemptRecord,
 ) -> Result<super::Outcome, String> {
     let record = AttemptRecord {
         phase: Phase::PendingReboot,
         ..record
     };
-    pending::save(&attempt.ctx.state_dir, &record).map_err(|e| {
-        format!("writing the attempt record failed: {e}; the update may still take effect at the next boot")
-    })?;
+    if let Err(e) = pending::save(&attempt.ctx.state_dir, &record) {
+        let reason = format!("writing the attempt record failed: {e}");
+        return Err(withdraw(attempt, device, reason));
+    }
     attempt
         .record(UpdateState::PendingReboot, None)
         .map_err(|e| e.to_string())?;
     Ok(super::Outcome::PendingReboot)
+}
+
+/// Calls the backend's `rollback` and appends its result to `reason`.
+fn withdraw(attempt: &OpenAttempt<'_>, device: &Device, reason: String) -> String {
+    let release = attempt.release;
+    let rollback = backend_for(&release.install_method)
+        .and_then(|backend| backend.rollback(attempt.ctx, device, release));
+    match rollback {
+        Ok(_) => format!("{reason}; the update was withdrawn"),
+        Err(e) => {
+            tracing::warn!(device = %device.id, release = %release.id, error = %e,
+                "withdrawing an unrecorded pending update failed");
+            format!(
+                "{reason}; withdrawing the update failed, so it may still take effect \
+                 at the next boot: {e}"
+            )
+        }
+    }
 }
 
 /// Scans the device again and records what the backend's `verify` shows.
@@ -278,7 +300,7 @@ fn verify(
                 attempt.release,
                 &attempt.latest.remote_id,
             );
-            pending_reboot(attempt, record)
+            pending_reboot(attempt, &rescanned, record)
         }
         Err(e) => Err(e.to_string()),
     }

@@ -36,8 +36,8 @@ pub enum ApplyError {
         source: BackendError,
     },
 
-    /// The history could not be read or written. When the attempt had started, it
-    /// stays in `applying` and the next start marks it interrupted.
+    /// The history could not be read or written. An attempt that had started stays
+    /// open, and [`super::recover`] closes it at the next start.
     #[error("the update history failed: {0}")]
     History(#[from] HistoryError),
 }

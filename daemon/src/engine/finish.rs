@@ -1,5 +1,5 @@
 //! Ending an open attempt: recording its outcome, rolling back kernel modules, and
-//! removing the attempt record once the history holds the final state.
+//! removing the attempt record once the history contains the final state.
 
 use super::apply::Outcome;
 use super::pending;
@@ -98,7 +98,11 @@ impl OpenAttempt<'_> {
     /// because its attempt is final in the history by then.
     pub fn remove_record(&self) {
         if let Err(e) = pending::remove(&self.ctx.state_dir, self.attempt_id) {
-            tracing::warn!(attempt = self.attempt_id, error = %e, "removing the attempt record failed");
+            tracing::warn!(
+                attempt = self.attempt_id,
+                error = %e,
+                "removing the attempt record failed"
+            );
         }
     }
 }

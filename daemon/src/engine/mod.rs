@@ -10,15 +10,18 @@
 //!
 //! # What is persisted at each step
 //!
-//! | step | persisted | a crash right after it leaves |
-//! | --- | --- | --- |
-//! | 1. checks | nothing | no attempt; the next run checks again |
-//! | 2. `applying` recorded | history row, which is the attempt id | an interrupted attempt |
-//! | 3. attempt record, phase `applying` | `state_dir/pending/<attempt>.json` with the whole release | an interrupted attempt with its release |
-//! | 4. payload hash checked, backend `check` and `apply` | the device or ESP changes | an interrupted attempt with its release |
-//! | 5a. `Done`: rescan, `verify`, outcome recorded | history row | a final attempt whose record is removed at start |
-//! | 5b. `PendingReboot`: record phase `pending-reboot`, then `pending-reboot` recorded | record, then history row | a pending attempt, verified at start |
-//! | 6. attempt record removed | nothing more | nothing to recover |
+//! 1. Checks (succeeded before, attempt open, payload staged): nothing is written, so
+//!    a crash leaves no attempt and the next run checks again.
+//! 2. `applying` is recorded. Its row id is the attempt id, and from here on a crash
+//!    leaves an interrupted attempt.
+//! 3. The attempt record `state_dir/pending/<attempt_id>.json` is written in phase
+//!    `applying`, with the whole release, device, remote, method and boot id.
+//! 4. The staged payload is hashed again, then the backend's `check` and `apply` run.
+//!    Only this step changes the device or the ESP.
+//! 5. On `Done`, the device is scanned again, `verify` runs and the outcome is
+//!    recorded. On `PendingReboot`, the record moves to phase `pending-reboot` first,
+//!    and `pending-reboot` is recorded after it.
+//! 6. After a final state, the attempt record is removed.
 //!
 //! # Why no update is applied twice and no record is lost
 //!

@@ -1,5 +1,5 @@
 //! Attempt records: `state_dir/pending/<attempt_id>.json`, the whole release of an open
-//! attempt, kept until the history holds its final state.
+//! attempt, kept until the history contains its final state.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};

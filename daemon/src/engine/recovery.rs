@@ -28,7 +28,9 @@ pub struct RecoveryReport {
 /// Verifies the attempts that wait for a reboot and marks the interrupted ones failed.
 ///
 /// Blocking: call it once at start, after the first scan and before any apply. It
-/// scans the devices again itself. It never applies anything.
+/// scans the devices again itself. It never applies an update, but it rolls back a
+/// kernel module that fails verification and withdraws the capsule of an interrupted
+/// uefi-capsule attempt.
 pub fn recover(ctx: &Context, history: &mut History) -> RecoveryReport {
     let mut report = RecoveryReport::default();
     let (records, errors) = pending::list(&ctx.state_dir);
