@@ -1,16 +1,13 @@
 //! One apply attempt: checks, the `applying` record, the payload hash, the backend, and
 //! the verified or pending outcome.
 
-use std::path::Path;
-
 use jiff::Timestamp;
 
 use super::finish::OpenAttempt;
 use super::pending::{self, AttemptRecord, Phase};
-use super::rescan::find_device;
-use super::staged::verify_payload;
+use super::steps::{finish, pending_reboot, run_backend, verify};
 use super::ApplyError;
-use crate::backends::{backend_for, boot_id, ApplyOutcome, Backend, Context};
+use crate::backends::{backend_for, boot_id, ApplyOutcome, Context};
 use crate::catalog::document::Release;
 use crate::device::Device;
 use crate::history::{History, Transition, UpdateState};
@@ -188,7 +185,7 @@ fn transition(device: &Device, release: &Release, remote_id: &str) -> Transition
     }
 }
 
-fn attempt_record(
+pub(super) fn attempt_record(
     ctx: &Context,
     attempt_id: i64,
     device: &Device,
@@ -204,119 +201,4 @@ fn attempt_record(
         boot_id: boot_id(&ctx.root),
         release: release.clone(),
     }
-}
-
-/// Hashes the staged payload again, then runs the backend's `check` and `apply`. A
-/// changed payload is deleted by the staging store and never reaches the backend.
-fn run_backend(
-    ctx: &Context,
-    backend: &dyn Backend,
-    staging: &StagingStore,
-    device: &Device,
-    release: &Release,
-) -> Result<ApplyOutcome, String> {
-    let payload = verify_payload(staging, &release.payload.sha256).map_err(|e| e.to_string())?;
-    apply_payload(ctx, backend, device, &payload, release)
-}
-
-fn apply_payload(
-    ctx: &Context,
-    backend: &dyn Backend,
-    device: &Device,
-    payload: &Path,
-    release: &Release,
-) -> Result<ApplyOutcome, String> {
-    backend
-        .check(ctx, device, release)
-        .map_err(|e| e.to_string())?;
-    backend
-        .apply(ctx, device, payload, release)
-        .map_err(|e| match e.state_changed() {
-            true => format!("{e}; the device or its files may be left changed"),
-            false => e.to_string(),
-        })
-}
-
-/// Persists the record in phase `pending-reboot`, then records `pending-reboot`. When
-/// the record cannot be written, the update is withdrawn where the backend can, so
-/// that it does not take effect at the next boot unrecorded.
-fn pending_reboot(
-    attempt: &mut OpenAttempt<'_>,
-    device: &Device,
-    record: AttemptRecord,
-) -> Result<super::Outcome, String> {
-    let record = AttemptRecord {
-        phase: Phase::PendingReboot,
-        ..record
-    };
-    if let Err(e) = pending::save(&attempt.ctx.state_dir, &record) {
-        let reason = format!("writing the attempt record failed: {e}");
-        return Err(withdraw(attempt, device, reason));
-    }
-    attempt
-        .record(UpdateState::PendingReboot, None)
-        .map_err(|e| e.to_string())?;
-    Ok(super::Outcome::PendingReboot)
-}
-
-/// Calls the backend's `rollback` and appends its result to `reason`.
-fn withdraw(attempt: &OpenAttempt<'_>, device: &Device, reason: String) -> String {
-    let release = attempt.release;
-    let rollback = backend_for(&release.install_method)
-        .and_then(|backend| backend.rollback(attempt.ctx, device, release));
-    match rollback {
-        Ok(_) => format!("{reason}; the update was withdrawn"),
-        Err(e) => {
-            tracing::warn!(device = %device.id, release = %release.id, error = %e,
-                "withdrawing an unrecorded pending update failed");
-            format!(
-                "{reason}; withdrawing the update failed, so it may still take effect \
-                 at the next boot: {e}"
-            )
-        }
-    }
-}
-
-/// Scans the device again and records what the backend's `verify` shows.
-fn verify(
-    attempt: &mut OpenAttempt<'_>,
-    backend: &dyn Backend,
-    device: &Device,
-    on_step: &mut dyn FnMut(Step),
-) -> Result<super::Outcome, String> {
-    let rescanned = find_device(attempt.ctx, &device.id)?
-        .ok_or_else(|| format!("device {} not found after the apply", device.id))?;
-    let verification = backend.verify(attempt.ctx, &rescanned, attempt.release);
-    on_step(Step::Verified);
-
-    match attempt.conclude(&rescanned, verification) {
-        Ok(Some(outcome)) => Ok(outcome),
-        // A module that loads at the next boot, for example.
-        Ok(None) => {
-            let record = attempt_record(
-                attempt.ctx,
-                attempt.attempt_id,
-                &rescanned,
-                attempt.release,
-                &attempt.latest.remote_id,
-            );
-            pending_reboot(attempt, &rescanned, record)
-        }
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// Records `failed` for an error reason and wraps the outcome.
-fn finish(
-    attempt: &mut OpenAttempt<'_>,
-    outcome: Result<super::Outcome, String>,
-) -> Result<ApplyResult, ApplyError> {
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(reason) => attempt.fail(reason)?,
-    };
-    Ok(ApplyResult {
-        attempt_id: attempt.attempt_id,
-        outcome,
-    })
 }

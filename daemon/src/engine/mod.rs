@@ -48,6 +48,7 @@ mod pending;
 mod recovery;
 mod rescan;
 mod staged;
+mod steps;
 
 pub use apply::{apply_one, apply_one_observed, ApplyResult, Outcome, Step};
 pub use error::ApplyError;
