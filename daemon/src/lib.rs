@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod dbus;
 pub mod device;
+pub mod engine;
 pub mod fsutil;
 pub mod guid;
 pub mod history;
