@@ -35,8 +35,18 @@ pub async fn run(settings: Settings) -> Result<()> {
             .context("inventory scan stopped")??;
     tracing::info!(devices = inventory.devices.len(), root = %root.base().display(), "inventory scanned");
 
-    let history = History::open_in(&state_dir)
+    let mut history = History::open_in(&state_dir)
         .with_context(|| format!("opening the history in {} failed", state_dir.display()))?;
+
+    // Finish what a crash or a reboot interrupted before anything new starts.
+    let context = machine::backend_context(&root, &state_dir, &config);
+    let (history, report) = tokio::task::spawn_blocking(move || {
+        let report = crate::engine::recover(&context, &mut history);
+        (history, report)
+    })
+    .await
+    .context("recovering interrupted updates stopped")?;
+    log_recovery(&report);
     let policy = PolicyStore::open(&state_dir)
         .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
     let state = Arc::new(Mutex::new(DaemonState {
@@ -60,6 +70,27 @@ pub async fn run(settings: Settings) -> Result<()> {
     wait_for_shutdown().await?;
     tracing::info!("service stopping");
     Ok(())
+}
+
+fn log_recovery(report: &crate::engine::RecoveryReport) {
+    for attempt in &report.succeeded {
+        tracing::info!(attempt, "update verified after restart");
+    }
+    for (attempt, reason) in &report.failed {
+        tracing::warn!(attempt, %reason, "update failed verification after restart");
+    }
+    for attempt in &report.interrupted {
+        tracing::warn!(
+            attempt,
+            "update was interrupted by a stop and is recorded as failed"
+        );
+    }
+    for error in &report.errors {
+        tracing::error!(%error, "recovering an update failed");
+    }
+    if !report.pending.is_empty() {
+        tracing::info!(count = report.pending.len(), "updates wait for a reboot");
+    }
 }
 
 async fn connect(manager: Manager) -> Result<zbus::Connection> {
