@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::config_error::{ConfigProblem, RemoteConfigError};
+use super::download::catalog_url;
 use super::keys::{self, KeyReader};
+use super::local::catalog_file;
 use crate::catalog::document::ValidateOptions;
 use crate::catalog::minisign::PublicKey;
+use crate::staging::CatalogBase;
 
 /// Keys that a remote config file may contain.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -130,6 +133,18 @@ impl RemoteConfig {
             problem,
         })?;
         Self::parse(path, &text)
+    }
+
+    /// Returns the catalog's location that payload paths are relative to, for staging.
+    /// A local file's folder is its parent, which needs one `stat` to tell from a folder.
+    pub fn catalog_base(&self) -> CatalogBase {
+        match &self.source {
+            RemoteSource::Http { url, .. } => CatalogBase::Url(catalog_url(url)),
+            RemoteSource::Local { path } => {
+                let catalog = catalog_file(path);
+                CatalogBase::Folder(crate::fsutil::parent_folder(&catalog))
+            }
+        }
     }
 
     /// Returns the document checks for this remote's catalog: the payload URL host rule.

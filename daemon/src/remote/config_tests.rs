@@ -135,6 +135,33 @@ fn parse_validate_options_follow_config() {
 }
 
 #[test]
+fn catalog_base_names_catalog_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let file = dir.path().join("lab.json");
+    let file = file.to_str().unwrap();
+    let cases = [
+        (
+            "https://h.example/a/catalog.json",
+            "https://h.example/a/catalog.json",
+        ),
+        ("https://h.example/a/", "https://h.example/a/catalog.json"),
+        (folder, folder),
+        (file, folder),
+    ];
+    for (url, expected) in cases {
+        let config = parse(&format!(
+            "url = {url:?}\npublic_keys = [\"{}\"]",
+            key_line()
+        ));
+
+        let base = config.unwrap().catalog_base();
+
+        assert_eq!(base.to_string(), expected, "{url}");
+    }
+}
+
+#[test]
 fn parse_rejects_syntax_error() {
     let (key, problem) = problem("url = \"https://x/\npublic_keys = [");
 

@@ -110,7 +110,7 @@ async fn fetch_signature(fetcher: &Fetcher, catalog_url: &Url) -> Result<Vec<u8>
 }
 
 /// Returns the catalog's URL: `url` itself, or `catalog.json` in it when it ends with `/`.
-fn catalog_url(url: &Url) -> Url {
+pub(super) fn catalog_url(url: &Url) -> Url {
     if url.path().ends_with('/') {
         if let Ok(joined) = url.join("catalog.json") {
             return joined;

@@ -73,6 +73,12 @@ impl Fetcher {
         Ok(Self { client })
     }
 
+    /// Returns the shared client, so that payload downloads use the same connection pool,
+    /// timeouts, proxy and `User-Agent`.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// Fetches `url` with a conditional GET when `validators` is given, and reads at most
     /// `max` bytes of body. `on_progress` gets the bytes received so far and the
     /// announced length.
