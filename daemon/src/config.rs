@@ -33,7 +33,7 @@ pub struct Config {
     /// Update policy, from the `[policy]` table.
     #[serde(default)]
     pub policy: PolicyConfig,
-    /// Timeouts of catalog and payload downloads, the `[fetch]` section.
+    /// Timeouts of catalog downloads, the `[fetch]` section.
     #[serde(default)]
     pub fetch: crate::remote::FetchConfig,
 }

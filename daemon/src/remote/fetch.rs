@@ -74,7 +74,8 @@ impl Fetcher {
     }
 
     /// Returns the shared client, so that payload downloads use the same connection pool,
-    /// timeouts, proxy and `User-Agent`.
+    /// proxy and `User-Agent`. Its `timeout` covers a whole request, so a long payload
+    /// download needs its own with `RequestBuilder::timeout`.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
