@@ -33,6 +33,9 @@ pub struct Config {
     /// Update policy, from the `[policy]` table.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Timeouts of catalog downloads, the `[fetch]` section.
+    #[serde(default)]
+    pub fetch: crate::remote::FetchConfig,
 }
 
 /// Error reading or parsing the configuration file.

@@ -17,6 +17,7 @@ pub mod machine;
 pub mod matching;
 pub mod output;
 pub mod policy;
+pub mod remote;
 pub mod report;
 pub mod root;
 pub mod scheduler;

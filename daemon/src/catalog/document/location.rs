@@ -70,7 +70,7 @@ pub fn check_payload_url(url: &str, options: &ValidateOptions) -> Result<(), Pro
 
 /// Returns the lower-case host of an `http://` or `https://` URL, or None if the URL is
 /// malformed or has user information, which could make the host hard to read.
-pub(super) fn url_host(url: &str) -> Option<String> {
+pub fn url_host(url: &str) -> Option<String> {
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return None;
     }
