@@ -6,9 +6,11 @@ mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
 mod history_cmd;
+mod job;
 mod policy_cmd;
 mod proxy;
 mod relative_time;
+mod update_cmd;
 
 use std::process::ExitCode;
 
@@ -43,6 +45,57 @@ enum Command {
     /// Show the daemon's version and what it is doing.
     Status {
         /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download the signed catalogs of every enabled remote (or one), verify
+    /// them and keep the last good ones.
+    Refresh {
+        /// Only this remote id.
+        #[arg(default_value = "")]
+        remote: String,
+        /// Print the job's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show each remote's catalog serial, expiry, last refresh and last error.
+    Remotes {
+        /// Print JSON: {"remotes": [...], "errors": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the updates the catalogs offer, with severity, CVEs, known
+    /// exploitation, release date, and why each is held back or waiting.
+    Updates {
+        /// Print JSON: {"updates": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download and verify a release's payload ahead of the maintenance window.
+    Stage {
+        /// Release id, as `hwupctl updates` shows it.
+        release: String,
+        /// Print the job's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a release's staged payload.
+    Unstage {
+        /// Release id.
+        release: String,
+    },
+    /// Apply a staged release. Inside a maintenance window unless --now.
+    Apply {
+        /// Release id.
+        release: String,
+        /// Apply outside the maintenance window (blocks and power conditions
+        /// still apply). Needs --yes and the org.hwupd.apply authorization.
+        #[arg(long)]
+        now: bool,
+        /// Confirm --now.
+        #[arg(long)]
+        yes: bool,
+        /// Print the job's result as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -154,6 +207,17 @@ fn run(command: Command) -> Result<(), Failure> {
         match command {
             Command::Devices { json } => daemon_cmd::devices(json).await,
             Command::Status { json } => daemon_cmd::status(json).await,
+            Command::Refresh { remote, json } => update_cmd::refresh(&remote, json).await,
+            Command::Remotes { json } => update_cmd::remotes(json).await,
+            Command::Updates { json } => update_cmd::updates(json).await,
+            Command::Stage { release, json } => update_cmd::stage(&release, json).await,
+            Command::Unstage { release } => update_cmd::unstage(&release).await,
+            Command::Apply {
+                release,
+                now,
+                yes,
+                json,
+            } => update_cmd::apply(&release, now, yes, json).await,
             Command::History {
                 device,
                 limit,

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use zbus::interface;
 use zbus::message::Header;
+use zbus::zvariant::OwnedObjectPath;
 
 use super::error::expect_no_arguments;
 use zbus::object_server::{ObjectServer, SignalEmitter};
@@ -33,17 +34,35 @@ pub struct DaemonState {
     pub inventory: Inventory,
     pub history: History,
     pub policy: PolicyStore,
+    pub catalogs: super::catalogs::CatalogState,
     pub status: String,
 }
 
 impl DaemonState {
     /// The updates the catalogs offer for this machine's devices.
-    pub fn available_updates(&self) -> Vec<AvailableUpdate> {
-        Vec::new()
+    pub fn available_updates(&mut self) -> Vec<AvailableUpdate> {
+        self.update_entries()
+            .into_iter()
+            .filter(|entry| entry.held_back_reason.is_none())
+            .map(|entry| AvailableUpdate {
+                device_id: entry.device_id,
+                release_id: entry.release_id,
+                severity: entry.severity,
+                known_exploited: entry.known_exploited,
+                release_date: entry.released,
+                version: entry.version,
+            })
+            .collect()
     }
 }
 
 pub type SharedState = Arc<Mutex<DaemonState>>;
+
+/// Locks the shared state. A poisoned lock means a panic elsewhere; the data
+/// is still usable, so the daemon keeps serving.
+pub fn lock(state: &SharedState) -> std::sync::MutexGuard<'_, DaemonState> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The `org.hwupd.Hwupd1.Manager` interface.
 pub struct Manager {
@@ -99,10 +118,82 @@ impl Manager {
     /// Returns the report as JSON: per device state, missing updates by
     /// severity, the oldest missing critical update, recent outcomes.
     fn get_report(&self) -> Result<String> {
-        let report = super::reports::report(&self.lock())?;
+        let report = super::reports::report(&mut self.lock())?;
         report
             .to_json()
             .map_err(|e| Error::Failed(format!("encoding the report failed: {e}")))
+    }
+
+    /// Returns `{"updates": [...]}`: offered and held-back releases per device,
+    /// with whether each is staged and the policy's decision.
+    fn get_updates(&self) -> String {
+        super::catalogs::updates_json(&mut self.lock())
+    }
+
+    /// Returns `{"remotes": [...], "errors": [...]}`: each remote's serial,
+    /// expiry, last refresh and last error, and invalid remote files.
+    fn get_remotes(&self) -> String {
+        super::catalogs::remotes_json(&self.lock())
+    }
+
+    /// Refreshes one remote's catalog, or every enabled remote when `remote_id`
+    /// is empty. Returns the path of the job.
+    async fn refresh(
+        &self,
+        remote_id: String,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::REFRESH).await?;
+        super::operations::refresh(server, self.state.clone(), remote_id).await
+    }
+
+    /// Downloads and verifies a release's payload ahead of its window. Staging
+    /// what is already staged returns at once. Returns the path of the job.
+    async fn stage(
+        &self,
+        release_id: String,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::STAGE).await?;
+        super::operations::stage(server, self.state.clone(), release_id).await
+    }
+
+    /// Deletes a release's staged payloads. Returns false when none was staged.
+    async fn unstage(
+        &self,
+        release_id: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        authorize(connection, &header, actions::STAGE).await?;
+        let staging = self.lock().catalogs.staging.clone();
+        let removed = staging
+            .list()
+            .iter()
+            .filter(|s| s.release_id == release_id)
+            .map(|s| staging.unstage(&s.remote_id, &s.release_id))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Failed(e.to_string()))?;
+        Ok(!removed.is_empty())
+    }
+
+    /// Applies a staged release. Inside a maintenance window unless `now` is
+    /// true, which skips the window only (never blocks or power conditions).
+    /// Returns the path of the job.
+    async fn apply(
+        &self,
+        release_id: String,
+        now: bool,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::APPLY).await?;
+        super::operations::apply(server, self.state.clone(), release_id, now).await
     }
 
     /// Returns the configured windows, the one open now and the next `count`
@@ -216,8 +307,7 @@ impl Manager {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
-        // A poisoned lock means a panic elsewhere; the data is still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     async fn set_status(&self, status: &str, emitter: &SignalEmitter<'_>) {

@@ -38,7 +38,7 @@ pub fn history_json(state: &DaemonState, device_id: &str, limit: u32) -> Result<
 }
 
 /// Builds the report from the inventory, the available updates and the history.
-pub fn report(state: &DaemonState) -> Result<Report> {
+pub fn report(state: &mut DaemonState) -> Result<Report> {
     let updates = state.available_updates();
     Report::generate(
         &state.inventory.devices,
@@ -50,13 +50,13 @@ pub fn report(state: &DaemonState) -> Result<Report> {
 }
 
 /// Writes the Prometheus textfile when the config names one, logging failures.
-pub fn write_metrics(state: &DaemonState) {
-    let Some(path) = state.config.report.metrics_path.as_deref() else {
+pub fn write_metrics(state: &mut DaemonState) {
+    let Some(path) = state.config.report.metrics_path.clone() else {
         return;
     };
     let written = report(state)
         .map_err(|e| e.to_string())
-        .and_then(|report| crate::report::write_metrics(path, &report).map_err(|e| e.to_string()));
+        .and_then(|report| crate::report::write_metrics(&path, &report).map_err(|e| e.to_string()));
     if let Err(error) = written {
         tracing::warn!(path = %path.display(), %error, "writing the metrics file failed");
     }

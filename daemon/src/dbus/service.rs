@@ -49,9 +49,11 @@ pub async fn run(settings: Settings) -> Result<()> {
     log_recovery(&report);
     let policy = PolicyStore::open(&state_dir)
         .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
+    let catalogs = super::catalogs::CatalogState::open(&config_path, &state_dir)?;
     let state = Arc::new(Mutex::new(DaemonState {
         history,
         policy,
+        catalogs,
         root,
         config,
         config_path,
