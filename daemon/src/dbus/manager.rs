@@ -35,6 +35,8 @@ pub struct DaemonState {
     pub history: History,
     pub policy: PolicyStore,
     pub catalogs: super::catalogs::CatalogState,
+    /// True while an apply job runs; applies never overlap.
+    pub applying: bool,
     pub status: String,
 }
 

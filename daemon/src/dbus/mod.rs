@@ -10,5 +10,6 @@ pub mod names;
 pub mod operations;
 pub mod policy;
 pub mod reports;
+pub mod schedule;
 pub mod service;
 pub mod wire;

@@ -243,6 +243,12 @@ pub async fn apply(
                 Error::NotFound(format!("device {} is no longer present", first.device_id))
             })?;
         check_window(&guard, &release, &device.id, now)?;
+        if guard.applying {
+            return Err(Error::Failed(
+                "another update is being applied; wait for it to finish".to_string(),
+            ));
+        }
+        guard.applying = true;
         let context = crate::machine::backend_context(&guard.root, &guard.state_dir, &guard.config);
         (
             context,
@@ -274,7 +280,9 @@ pub async fn apply(
             .map_err(|e| Error::Failed(e.to_string()))
         })
         .await
-        .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")))??;
+        .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")));
+        lock(&state).applying = false;
+        let result = result??;
         job.progress(90, "scanning the devices again").await;
         rescan(&object_server, &state).await;
         finish_apply(result)

@@ -54,6 +54,7 @@ pub async fn run(settings: Settings) -> Result<()> {
         history,
         policy,
         catalogs,
+        applying: false,
         root,
         config,
         config_path,
@@ -61,7 +62,10 @@ pub async fn run(settings: Settings) -> Result<()> {
         inventory: inventory.clone(),
         status: "idle".to_string(),
     }));
-    let connection = connect(Manager { state }).await?;
+    let connection = connect(Manager {
+        state: state.clone(),
+    })
+    .await?;
     for device in &inventory.devices {
         add_device_object(connection.object_server(), device).await?;
     }
@@ -69,6 +73,10 @@ pub async fn run(settings: Settings) -> Result<()> {
     // The name is taken last, so a client that sees it finds every object.
     request_name(&connection).await?;
     tracing::info!(name = BUS_NAME, "service started");
+    tokio::spawn(super::schedule::run(
+        connection.object_server().clone(),
+        state,
+    ));
     wait_for_shutdown().await?;
     tracing::info!("service stopping");
     Ok(())
