@@ -52,6 +52,8 @@ struct Status {
     /// The window open now, if any, and the next opening.
     window_open: serde_json::Value,
     next_window: serde_json::Value,
+    /// Active postponements of every apply, with reason and end.
+    inhibits: serde_json::Value,
 }
 
 /// `hwupctl status`: what the daemon is doing.
@@ -66,6 +68,8 @@ pub async fn status(json: bool) -> Result<(), Failure> {
         updates: offered_updates(&manager).await?,
         window_open: windows["open"].clone(),
         next_window: windows["next"][0].clone(),
+        inhibits: parse(&manager.get_policy().await.map_err(from_dbus)?)?["state"]["inhibits"]
+            .clone(),
     };
     if json {
         return print_json(&status);
@@ -78,6 +82,13 @@ pub async fn status(json: bool) -> Result<(), Failure> {
         "window:       {}",
         window_line(&status.window_open, &status.next_window)
     );
+    for inhibit in status.inhibits.as_array().into_iter().flatten() {
+        println!(
+            "postponed:    until {}: {}",
+            inhibit["until"].as_str().unwrap_or("-"),
+            inhibit["reason"].as_str().unwrap_or("-")
+        );
+    }
     for update in &status.updates {
         let staged = if update["staged"] == serde_json::Value::Bool(true) {
             "staged"

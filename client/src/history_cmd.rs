@@ -20,7 +20,13 @@ pub fn history_table(records: &[Record]) -> String {
     let rows: Vec<Vec<String>> = records.iter().map(history_row).collect();
     table(
         &[
-            "TIME", "DEVICE", "RELEASE", "STATE", "VERSION", "ATTEMPT", "REASON",
+            "TIME",
+            "DEVICE",
+            "RELEASE",
+            "STATE",
+            "VERSION",
+            "ATTEMPT ID",
+            "REASON",
         ],
         &rows,
     )
@@ -138,7 +144,7 @@ fn attempts_table(attempts: &[AttemptSummary]) -> String {
         })
         .collect();
     table(
-        &["ATTEMPT", "TIME", "DEVICE", "RELEASE", "STATE", "REASON"],
+        &["ATTEMPT ID", "TIME", "DEVICE", "RELEASE", "STATE", "REASON"],
         &rows,
     )
 }

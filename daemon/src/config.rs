@@ -74,8 +74,21 @@ impl Config {
 
     /// Parses the text of a config file; the error message names the bad key and line.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+        toml::from_str(text).map_err(|e| describe_toml_error(text, &e))
     }
+}
+
+/// Renders a TOML error as one line: the line and column, then the message,
+/// without the multi-line source excerpt the toml crate adds.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {column}: {message}")
 }
 
 #[cfg(test)]

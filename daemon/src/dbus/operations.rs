@@ -108,6 +108,8 @@ fn finish_refresh(
         .map(|(id, error)| format!("{id}: {error} [{}]", error.kind()))
         .collect::<Vec<_>>()
         .join("; ");
+    let message =
+        format!("{message}; the previously accepted catalog stays in use (see `hwupctl remotes`)");
     let signature = failures.iter().any(|(_, e)| {
         matches!(
             e.kind(),

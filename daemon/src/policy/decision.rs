@@ -108,8 +108,8 @@ impl HoldReason {
                 show_time(*until, zone)
             ),
             Self::PowerConditions { detail } => format!("power conditions not met: {detail}"),
-            Self::NoWindows => "no maintenance window is configured, so updates are applied \
-                                only on request"
+            Self::NoWindows => "no maintenance window is configured; add a [[window]] to \
+                                hwupd.toml, or apply with `hwupctl apply RELEASE --now --yes`"
                 .to_owned(),
             Self::NoWindowFits { estimated } => format!(
                 "no maintenance window in the next openings stays open for the estimated {}",
