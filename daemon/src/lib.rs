@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod logging;
 pub mod machine;
 pub mod matching;
+pub mod memory;
 pub mod output;
 pub mod policy;
 pub mod remote;
