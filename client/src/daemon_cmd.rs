@@ -3,28 +3,42 @@
 use hwupd::device::Device;
 use hwupd::inventory::Inventory;
 use serde::Serialize;
+use zbus::proxy::CacheProperties;
 
 use crate::failure::{from_connect, from_dbus, Failure, FAILED};
 use crate::proxy::ManagerProxy;
 
-/// Connects to the system bus and returns a manager proxy.
+/// Connects to the system bus and returns a manager proxy without a property cache.
+///
+/// Each command reads a property at most once, so a cache would only add the
+/// AddMatch, GetNameOwner and GetAll calls that fill it and watch for changes.
 pub async fn manager() -> Result<ManagerProxy<'static>, Failure> {
     let connection = zbus::Connection::system().await.map_err(from_connect)?;
-    ManagerProxy::new(&connection).await.map_err(from_dbus)
+    ManagerProxy::builder(&connection)
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await
+        .map_err(from_dbus)
 }
 
 /// Fetches the daemon's inventory: its devices, kernel release and hardware IDs.
+///
+/// The three calls are sent together, so the replies take one round trip.
 pub async fn fetch_inventory(manager: &ManagerProxy<'_>) -> Result<Inventory, Failure> {
-    let dicts = manager.get_devices().await.map_err(from_dbus)?;
+    let (dicts, kernel_release, hardware_ids) = tokio::try_join!(
+        manager.get_devices(),
+        manager.kernel_release(),
+        manager.hardware_ids(),
+    )
+    .map_err(from_dbus)?;
     let devices = dicts
         .into_iter()
         .map(Device::try_from)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Failure::new(FAILED, e.to_string()))?;
-    let kernel_release = manager.kernel_release().await.map_err(from_dbus)?;
     Ok(Inventory {
         kernel_release: (!kernel_release.is_empty()).then_some(kernel_release),
-        hardware_ids: manager.hardware_ids().await.map_err(from_dbus)?,
+        hardware_ids,
         devices,
     })
 }
