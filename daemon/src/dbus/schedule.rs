@@ -25,6 +25,9 @@ pub async fn run(server: ObjectServer, state: SharedState) {
 }
 
 async fn tick(server: &ObjectServer, state: &SharedState) {
+    // Keep the metrics file current for node_exporter's textfile collector.
+    super::reports::write_metrics(&mut lock(state));
+
     let (to_stage, to_apply) = decide(state);
     for release_id in to_stage {
         if let Err(error) = operations::stage(server, state.clone(), release_id.clone()).await {
