@@ -50,6 +50,17 @@ pub const NOT_FOUND: u8 = 6;
 
 /// Maps a D-Bus error to a one-line message that says what to do.
 pub fn from_dbus(error: zbus::Error) -> Failure {
+    let text = error.to_string();
+    if text.contains("ServiceUnknown") || text.contains("NameHasNoOwner") {
+        return not_running();
+    }
+    if text.contains("NoReply") || matches!(error, zbus::Error::InputOutput(_)) {
+        return Failure::new(
+            UNREACHABLE,
+            format!("hwupd stopped answering during the call ({error}); check `hwupctl status` and `hwupctl history`"),
+        );
+    }
+
     // Method calls return error replies as MethodError, and property reads as
     // FDO, so the same bus error reaches here in either form.
     let (name, detail) = match &error {
@@ -88,6 +99,20 @@ pub fn from_connect(error: zbus::Error) -> Failure {
         UNREACHABLE,
         format!("cannot connect to the system bus at {address}: {error}; is dbus running?"),
     )
+}
+
+/// The daemon's name has no owner on the bus in use.
+fn not_running() -> Failure {
+    match std::env::var("DBUS_SYSTEM_BUS_ADDRESS") {
+        Ok(address) => Failure::new(
+            UNREACHABLE,
+            format!("hwupd is not running on the bus at {address}; start it there, or unset DBUS_SYSTEM_BUS_ADDRESS"),
+        ),
+        Err(_) => Failure::new(
+            UNREACHABLE,
+            "hwupd is not running on the system bus; start it with `systemctl start hwupd`",
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -5,14 +5,19 @@ mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
 mod failure;
+mod history_cmd;
+mod job;
+mod policy_cmd;
 mod proxy;
 mod relative_time;
+mod update_cmd;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use failure::Failure;
+use policy_cmd::ListCommand;
 
 /// Control hwupd, the firmware and driver update daemon.
 ///
@@ -42,6 +47,119 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Download the signed catalogs of every enabled remote (or one), verify
+    /// them and keep the last good ones.
+    Refresh {
+        /// Only this remote id.
+        #[arg(default_value = "")]
+        remote: String,
+        /// Print the job's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show each remote's catalog serial, expiry, last refresh and last error.
+    Remotes {
+        /// Print JSON: {"remotes": [...], "errors": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the updates the catalogs offer, with severity, CVEs, known
+    /// exploitation, release date, and why each is held back or waiting.
+    Updates {
+        /// Print JSON: {"updates": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download and verify a release's payload ahead of the maintenance window.
+    Stage {
+        /// Release id, as `hwupctl updates` shows it.
+        release: String,
+        /// Print the job's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a release's staged payload.
+    Unstage {
+        /// Release id.
+        release: String,
+    },
+    /// Apply a staged release. Inside a maintenance window unless --now.
+    Apply {
+        /// Release id.
+        release: String,
+        /// Apply outside the maintenance window (blocks and power conditions
+        /// still apply). Needs --yes and the org.hwupd.apply authorization.
+        #[arg(long)]
+        now: bool,
+        /// Confirm --now.
+        #[arg(long)]
+        yes: bool,
+        /// Print the job's result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the update history: every transition of every update, oldest first.
+    History {
+        /// Only this device id (see `hwupctl devices`).
+        #[arg(long, value_name = "ID", default_value = "")]
+        device: String,
+        /// Show the latest N records; 0 shows up to 10,000.
+        #[arg(long, value_name = "N", default_value_t = 50)]
+        limit: u32,
+        /// Print JSON: {"history": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report per device state, missing updates by severity, the oldest missing
+    /// critical update and recent deployment outcomes.
+    Report {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: history_cmd::ReportFormat,
+    },
+    /// Show the maintenance windows and their next openings.
+    Windows {
+        /// How many openings to list.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        count: u32,
+        /// Print JSON: {"windows", "open", "next"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the update policy, the approved and blocked lists, postponements and power.
+    Policy {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a release (by release id or payload SHA-256) that policy holds for approval.
+    Approve {
+        /// Release id or payload SHA-256.
+        entry: String,
+        /// Withdraw the approval instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Block a release (by release id or payload SHA-256); a block wins over an approval.
+    Block {
+        /// Release id or payload SHA-256.
+        entry: String,
+        /// Remove the block instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Postpone every apply until a time, with a reason.
+    Inhibit {
+        /// Why applies are postponed; shown in status.
+        #[arg(long, default_value = "postponed by an administrator")]
+        reason: String,
+        /// Until when: `YYYY-MM-DD HH:MM[:SS]`, `@SECONDS`, `+2h`, `tomorrow`, ...
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Remove every postponement.
+        #[arg(long, conflicts_with = "until")]
+        clear: bool,
     },
     /// Create signing keys, write and sign update catalogs, and verify their
     /// signatures. Works without the daemon.
@@ -89,6 +207,46 @@ fn run(command: Command) -> Result<(), Failure> {
         match command {
             Command::Devices { json } => daemon_cmd::devices(json).await,
             Command::Status { json } => daemon_cmd::status(json).await,
+            Command::Refresh { remote, json } => update_cmd::refresh(&remote, json).await,
+            Command::Remotes { json } => update_cmd::remotes(json).await,
+            Command::Updates { json } => update_cmd::updates(json).await,
+            Command::Stage { release, json } => update_cmd::stage(&release, json).await,
+            Command::Unstage { release } => update_cmd::unstage(&release).await,
+            Command::Apply {
+                release,
+                now,
+                yes,
+                json,
+            } => update_cmd::apply(&release, now, yes, json).await,
+            Command::History {
+                device,
+                limit,
+                json,
+            } => policy_cmd::history(&device, limit, json).await,
+            Command::Report { format } => policy_cmd::report(format).await,
+            Command::Windows { count, json } => policy_cmd::windows(count, json).await,
+            Command::Policy { json } => policy_cmd::policy(json).await,
+            Command::Approve { entry, revoke } => {
+                let change = if revoke {
+                    ListCommand::RevokeApproval
+                } else {
+                    ListCommand::Approve
+                };
+                policy_cmd::change_list(change, &entry).await
+            }
+            Command::Block { entry, remove } => {
+                let change = if remove {
+                    ListCommand::Unblock
+                } else {
+                    ListCommand::Block
+                };
+                policy_cmd::change_list(change, &entry).await
+            }
+            Command::Inhibit {
+                reason,
+                until,
+                clear,
+            } => policy_cmd::inhibit(&reason, until.as_deref(), clear).await,
             Command::Catalog(_) | Command::Calendar(_) => {
                 unreachable!("local commands run before the runtime starts")
             }

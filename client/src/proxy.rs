@@ -13,6 +13,36 @@ pub trait Manager {
 
     fn rescan(&self) -> zbus::Result<()>;
 
+    fn get_updates(&self) -> zbus::Result<String>;
+
+    fn get_remotes(&self) -> zbus::Result<String>;
+
+    fn refresh(&self, remote_id: &str) -> zbus::Result<zbus::zvariant::OwnedObjectPath>;
+
+    fn stage(&self, release_id: &str) -> zbus::Result<zbus::zvariant::OwnedObjectPath>;
+
+    fn unstage(&self, release_id: &str) -> zbus::Result<bool>;
+
+    fn apply(&self, release_id: &str, now: bool) -> zbus::Result<zbus::zvariant::OwnedObjectPath>;
+
+    fn get_history(&self, device_id: &str, limit: u32) -> zbus::Result<String>;
+
+    fn get_report(&self) -> zbus::Result<String>;
+
+    fn get_windows(&self, count: u32) -> zbus::Result<String>;
+
+    fn get_policy(&self) -> zbus::Result<String>;
+
+    fn approve(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn revoke_approval(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn block(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn unblock(&self, entry: &str) -> zbus::Result<bool>;
+
+    fn inhibit(&self, reason: &str, until: &str) -> zbus::Result<String>;
+
     #[zbus(property)]
     fn daemon_version(&self) -> zbus::Result<String>;
 

@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::policy::PolicyConfig;
+use crate::window::Windows;
+
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/hwupd/hwupd.toml";
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/hwupd";
 
@@ -21,6 +24,18 @@ pub struct Config {
     /// Emulated devices for demos and tests, the `[emulated]` section.
     #[serde(default)]
     pub emulated: crate::backends::EmulatedConfig,
+    /// The `[report]` table: where to write the Prometheus metrics file.
+    #[serde(default)]
+    pub report: crate::report::ReportConfig,
+    /// Maintenance windows, from the `[[window]]` tables.
+    #[serde(default)]
+    pub window: Windows,
+    /// Update policy, from the `[policy]` table.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    /// Timeouts of catalog downloads, the `[fetch]` section.
+    #[serde(default)]
+    pub fetch: crate::remote::FetchConfig,
 }
 
 /// Error reading or parsing the configuration file.
@@ -59,8 +74,23 @@ impl Config {
 
     /// Parses the text of a config file; the error message names the bad key and line.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string().trim_end().replace('\n', " "))
+        toml::from_str(text).map_err(|e| describe_toml_error(text, &e))
     }
+}
+
+/// Renders a TOML error as one line: the line and column, then the message,
+/// without the multi-line source excerpt the toml crate adds.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().replace('\n', " ");
+    let Some(span) = error.span() else {
+        return message;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.len() - line_start + 1;
+    let source = text[line_start..].lines().next().unwrap_or_default().trim();
+    format!("line {line}, column {column} ({source}): {message}")
 }
 
 #[cfg(test)]

@@ -55,13 +55,17 @@ fn only_root_may_own_the_name() {
     }
     let bus = TestBus::start_with_policy(&system_policy());
     std::fs::set_permissions(bus.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let state = bus.scratch("nobody-state");
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
 
     let as_nobody = run(bus
         .command("setpriv")
         .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
         .arg(binary("hwupd"))
         .arg("--root")
-        .arg(fixture("vm")));
+        .arg(fixture("vm"))
+        .arg("--state-dir")
+        .arg(&state));
     assert_eq!(as_nobody.code, Some(1), "{}", as_nobody.stderr);
     assert!(
         as_nobody.stderr.contains("only root may own it"),

@@ -86,9 +86,11 @@ fn config_text(socket: &std::path::Path, policy: &str) -> String {
     )
 }
 
+/// Waits until the bus accepts connections; the socket file appears at
+/// bind(), slightly before the daemon listens on it.
 fn wait_for_socket(socket: &std::path::Path) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !socket.exists() {
+    while std::os::unix::net::UnixStream::connect(socket).is_err() {
         assert!(
             Instant::now() < deadline,
             "dbus-daemon did not create {}",

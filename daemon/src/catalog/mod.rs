@@ -41,6 +41,19 @@ pub fn verify_catalog(
     signature: &[u8],
     options: &ValidateOptions,
 ) -> Result<VerifiedCatalog, CatalogError> {
+    verify_then_read(keys, catalog, signature, |bytes| {
+        Catalog::parse(bytes, options)
+    })
+}
+
+/// Verifies a catalog's bytes with any of the pinned `keys`, then reads the document
+/// with `read`, which sees the bytes only after the signature verifies.
+pub(crate) fn verify_then_read(
+    keys: &[PublicKey],
+    catalog: &[u8],
+    signature: &[u8],
+    read: impl FnOnce(&[u8]) -> Result<Catalog, DocumentError>,
+) -> Result<VerifiedCatalog, CatalogError> {
     if catalog.len() > MAX_CATALOG_SIZE {
         let error = DocumentError::TooLarge {
             size: catalog.len(),
@@ -52,7 +65,7 @@ pub fn verify_catalog(
     let signature = Signature::parse(signature).map_err(|error| rejected(error.into()))?;
     let key = minisign::verify_with_any(keys, catalog, &signature).map_err(rejected)?;
 
-    let document = Catalog::parse(catalog, options).map_err(CatalogError::Document)?;
+    let document = read(catalog).map_err(CatalogError::Document)?;
     Ok(VerifiedCatalog {
         catalog: document,
         key_id: key.key_id(),

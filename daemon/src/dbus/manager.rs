@@ -5,17 +5,23 @@ use std::sync::{Arc, Mutex};
 
 use zbus::interface;
 use zbus::message::Header;
+use zbus::zvariant::OwnedObjectPath;
 
 use super::error::expect_no_arguments;
 use zbus::object_server::{ObjectServer, SignalEmitter};
 
+use super::authz::{actions, authorize};
 use super::device_object::DeviceObject;
 use super::error::{Error, Result};
 use super::names::device_path;
+use super::policy::ListChange;
 use super::wire::DeviceDict;
 use crate::config::Config;
 use crate::device::Device;
-use crate::inventory::{self, Inventory};
+use crate::history::History;
+use crate::inventory::Inventory;
+use crate::policy::PolicyStore;
+use crate::report::AvailableUpdate;
 use crate::root::Root;
 
 /// State shared by the daemon's D-Bus objects.
@@ -26,10 +32,39 @@ pub struct DaemonState {
     pub config_path: PathBuf,
     pub state_dir: PathBuf,
     pub inventory: Inventory,
+    pub history: History,
+    pub policy: PolicyStore,
+    pub catalogs: super::catalogs::CatalogState,
+    /// True while an apply job runs; applies never overlap.
+    pub applying: bool,
     pub status: String,
 }
 
+impl DaemonState {
+    /// The updates the catalogs offer for this machine's devices.
+    pub fn available_updates(&mut self) -> Vec<AvailableUpdate> {
+        self.update_entries()
+            .into_iter()
+            .filter(|entry| entry.held_back_reason.is_none())
+            .map(|entry| AvailableUpdate {
+                device_id: entry.device_id,
+                release_id: entry.release_id,
+                severity: entry.severity,
+                known_exploited: entry.known_exploited,
+                release_date: entry.released,
+                version: entry.version,
+            })
+            .collect()
+    }
+}
+
 pub type SharedState = Arc<Mutex<DaemonState>>;
+
+/// Locks the shared state. A poisoned lock means a panic elsewhere; the data
+/// is still usable, so the daemon keeps serving.
+pub fn lock(state: &SharedState) -> std::sync::MutexGuard<'_, DaemonState> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The `org.hwupd.Hwupd1.Manager` interface.
 pub struct Manager {
@@ -76,6 +111,161 @@ impl Manager {
             .collect())
     }
 
+    /// Returns `{"history": [...]}`: the latest `limit` records (0 for up to
+    /// 10,000) of one device, or of all devices when `device_id` is empty.
+    fn get_history(&self, device_id: String, limit: u32) -> Result<String> {
+        super::reports::history_json(&self.lock(), &device_id, limit)
+    }
+
+    /// Returns the report as JSON: per device state, missing updates by
+    /// severity, the oldest missing critical update, recent outcomes.
+    fn get_report(&self) -> Result<String> {
+        let report = super::reports::report(&mut self.lock())?;
+        report
+            .to_json()
+            .map_err(|e| Error::Failed(format!("encoding the report failed: {e}")))
+    }
+
+    /// Returns `{"updates": [...]}`: offered and held-back releases per device,
+    /// with whether each is staged and the policy's decision.
+    fn get_updates(&self) -> String {
+        super::catalogs::updates_json(&mut self.lock())
+    }
+
+    /// Returns `{"remotes": [...], "errors": [...]}`: each remote's serial,
+    /// expiry, last refresh and last error, and invalid remote files.
+    fn get_remotes(&self) -> String {
+        super::catalogs::remotes_json(&self.lock())
+    }
+
+    /// Refreshes one remote's catalog, or every enabled remote when `remote_id`
+    /// is empty. Returns the path of the job.
+    async fn refresh(
+        &self,
+        remote_id: String,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::REFRESH).await?;
+        super::operations::refresh(server, self.state.clone(), remote_id).await
+    }
+
+    /// Downloads and verifies a release's payload ahead of its window. Staging
+    /// what is already staged returns at once. Returns the path of the job.
+    async fn stage(
+        &self,
+        release_id: String,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::STAGE).await?;
+        super::operations::stage(server, self.state.clone(), release_id).await
+    }
+
+    /// Deletes a release's staged payloads. Returns false when none was staged.
+    async fn unstage(
+        &self,
+        release_id: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        authorize(connection, &header, actions::STAGE).await?;
+        let staging = self.lock().catalogs.staging.clone();
+        let removed = staging
+            .list()
+            .iter()
+            .filter(|s| s.release_id == release_id)
+            .map(|s| staging.unstage(&s.remote_id, &s.release_id))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Failed(e.to_string()))?;
+        Ok(!removed.is_empty())
+    }
+
+    /// Applies a staged release. Inside a maintenance window unless `now` is
+    /// true, which skips the window only (never blocks or power conditions).
+    /// Returns the path of the job.
+    async fn apply(
+        &self,
+        release_id: String,
+        now: bool,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::APPLY).await?;
+        super::operations::apply(server, self.state.clone(), release_id, now).await
+    }
+
+    /// Returns the configured windows, the one open now and the next `count`
+    /// openings, as JSON.
+    fn get_windows(&self, count: u32) -> Result<String> {
+        super::policy::windows_json(&self.lock(), count, jiff::Timestamp::now())
+    }
+
+    /// Returns the policy config, the run-time lists and the power state, as JSON.
+    fn get_policy(&self) -> String {
+        super::policy::policy_json(&self.lock())
+    }
+
+    /// Approves a release id or payload SHA-256. Returns false when it already was.
+    async fn approve(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Approve, &entry)
+            .await
+    }
+
+    /// Withdraws an approval. Returns false when there was none.
+    async fn revoke_approval(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::RevokeApproval, &entry)
+            .await
+    }
+
+    /// Blocks a release id or payload SHA-256; a block wins over an approval.
+    async fn block(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Block, &entry)
+            .await
+    }
+
+    /// Removes a block. Returns false when there was none.
+    async fn unblock(
+        &self,
+        entry: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<bool> {
+        self.change_list(connection, &header, ListChange::Unblock, &entry)
+            .await
+    }
+
+    /// Postpones every apply until `until` (RFC 3339) with a reason, or clears
+    /// all postponements when `until` is empty. Returns the active ones as JSON.
+    async fn inhibit(
+        &self,
+        reason: String,
+        until: String,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<String> {
+        authorize(connection, &header, actions::CONFIGURE).await?;
+        super::policy::inhibit(&mut self.lock(), &reason, &until)
+    }
+
     /// Scans the hardware again, adding and removing device objects to match.
     async fn rescan(
         &self,
@@ -84,9 +274,18 @@ impl Manager {
         #[zbus(header)] header: Header<'_>,
     ) -> Result<()> {
         expect_no_arguments(&header)?;
-        let root = self.lock().root.clone();
+        let (root, state_dir, config) = {
+            let state = self.lock();
+            (
+                state.root.clone(),
+                state.state_dir.clone(),
+                state.config.clone(),
+            )
+        };
         self.set_status("scanning", &emitter).await;
-        let scanned = tokio::task::spawn_blocking(move || inventory::scan(&root)).await;
+        let scanned =
+            tokio::task::spawn_blocking(move || crate::machine::scan(&root, &state_dir, &config))
+                .await;
         self.set_status("idle", &emitter).await;
 
         let inventory = scanned
@@ -98,9 +297,19 @@ impl Manager {
 }
 
 impl Manager {
+    async fn change_list(
+        &self,
+        connection: &zbus::Connection,
+        header: &Header<'_>,
+        change: ListChange,
+        entry: &str,
+    ) -> Result<bool> {
+        authorize(connection, header, actions::CONFIGURE).await?;
+        super::policy::change_list(&mut self.lock(), change, entry)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
-        // A poisoned lock means a panic elsewhere; the data is still usable.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.state)
     }
 
     async fn set_status(&self, status: &str, emitter: &SignalEmitter<'_>) {

@@ -1,10 +1,15 @@
 //! The D-Bus surface: names, errors, wire formats, and the objects the daemon serves.
 
 pub mod authz;
+pub mod catalogs;
 pub mod device_object;
 pub mod error;
 pub mod job;
 pub mod manager;
 pub mod names;
+pub mod operations;
+pub mod policy;
+pub mod reports;
+pub mod schedule;
 pub mod service;
 pub mod wire;

@@ -10,7 +10,9 @@ use super::manager::{add_device_object, DaemonState, Manager};
 use super::names::{BUS_NAME, MANAGER_PATH, ROOT_PATH};
 use crate::cli::Settings;
 use crate::fsutil::create_private_dir;
-use crate::inventory;
+use crate::history::History;
+use crate::machine;
+use crate::policy::PolicyStore;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn run(settings: Settings) -> Result<()> {
@@ -26,13 +28,33 @@ pub async fn run(settings: Settings) -> Result<()> {
             state_dir.display()
         )
     })?;
-    let scan_root = root.clone();
-    let inventory = tokio::task::spawn_blocking(move || inventory::scan(&scan_root))
-        .await
-        .context("inventory scan stopped")??;
+    let (scan_root, scan_state, scan_config) = (root.clone(), state_dir.clone(), config.clone());
+    let inventory =
+        tokio::task::spawn_blocking(move || machine::scan(&scan_root, &scan_state, &scan_config))
+            .await
+            .context("inventory scan stopped")??;
     tracing::info!(devices = inventory.devices.len(), root = %root.base().display(), "inventory scanned");
 
+    let mut history = History::open_in(&state_dir)
+        .with_context(|| format!("opening the history in {} failed", state_dir.display()))?;
+
+    // Finish what a crash or a reboot interrupted before anything new starts.
+    let context = machine::backend_context(&root, &state_dir, &config);
+    let (history, report) = tokio::task::spawn_blocking(move || {
+        let report = crate::engine::recover(&context, &mut history);
+        (history, report)
+    })
+    .await
+    .context("recovering interrupted updates stopped")?;
+    log_recovery(&report);
+    let policy = PolicyStore::open(&state_dir)
+        .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
+    let catalogs = super::catalogs::CatalogState::open(&config_path, &state_dir)?;
     let state = Arc::new(Mutex::new(DaemonState {
+        history,
+        policy,
+        catalogs,
+        applying: false,
         root,
         config,
         config_path,
@@ -40,7 +62,10 @@ pub async fn run(settings: Settings) -> Result<()> {
         inventory: inventory.clone(),
         status: "idle".to_string(),
     }));
-    let connection = connect(Manager { state }).await?;
+    let connection = connect(Manager {
+        state: state.clone(),
+    })
+    .await?;
     for device in &inventory.devices {
         add_device_object(connection.object_server(), device).await?;
     }
@@ -48,9 +73,34 @@ pub async fn run(settings: Settings) -> Result<()> {
     // The name is taken last, so a client that sees it finds every object.
     request_name(&connection).await?;
     tracing::info!(name = BUS_NAME, "service started");
+    tokio::spawn(super::schedule::run(
+        connection.object_server().clone(),
+        state,
+    ));
     wait_for_shutdown().await?;
     tracing::info!("service stopping");
     Ok(())
+}
+
+fn log_recovery(report: &crate::engine::RecoveryReport) {
+    for attempt in &report.succeeded {
+        tracing::info!(attempt, "update verified after restart");
+    }
+    for (attempt, reason) in &report.failed {
+        tracing::warn!(attempt, %reason, "update failed verification after restart");
+    }
+    for attempt in &report.interrupted {
+        tracing::warn!(
+            attempt,
+            "update was interrupted by a stop and is recorded as failed"
+        );
+    }
+    for error in &report.errors {
+        tracing::error!(%error, "recovering an update failed");
+    }
+    if !report.pending.is_empty() {
+        tracing::info!(count = report.pending.len(), "updates wait for a reboot");
+    }
 }
 
 async fn connect(manager: Manager) -> Result<zbus::Connection> {

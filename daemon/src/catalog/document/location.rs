@@ -9,7 +9,7 @@ pub(super) const MAX_LOCATION_LEN: usize = 2048;
 ///
 /// The path must be relative, use `/` between segments and have no empty, `.` or `..`
 /// segment, so it cannot name a file outside the catalog's location on any platform.
-pub(super) fn check_payload_path(path: &str) -> Result<(), Problem> {
+pub fn check_payload_path(path: &str) -> Result<(), Problem> {
     if path.is_empty() {
         return Err(Problem::Empty);
     }
@@ -51,7 +51,7 @@ fn check_length(text: &str) -> Result<(), Problem> {
 
 /// Checks that a payload URL is `http://` or `https://` and that its host is the
 /// catalog's, unless the remote allows other hosts.
-pub(super) fn check_payload_url(url: &str, options: &ValidateOptions) -> Result<(), Problem> {
+pub fn check_payload_url(url: &str, options: &ValidateOptions) -> Result<(), Problem> {
     check_length(url)?;
     let invalid = || Problem::InvalidUrl {
         value: url.to_owned(),
@@ -70,7 +70,7 @@ pub(super) fn check_payload_url(url: &str, options: &ValidateOptions) -> Result<
 
 /// Returns the lower-case host of an `http://` or `https://` URL, or None if the URL is
 /// malformed or has user information, which could make the host hard to read.
-pub(super) fn url_host(url: &str) -> Option<String> {
+pub fn url_host(url: &str) -> Option<String> {
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return None;
     }

@@ -7,7 +7,7 @@
 mod checks;
 mod errors;
 mod kinds;
-mod location;
+pub mod location;
 mod validate;
 
 use jiff::civil::Date;
@@ -21,13 +21,16 @@ pub use validate::ValidateOptions;
 /// The only format version this hwupd reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// Maximum size in bytes of a catalog document. A release takes about 1 KiB of JSON, so
-/// this fits [`MAX_RELEASES`] with room for long descriptions, and it bounds the memory
+/// Maximum size in bytes of a catalog document. A release with a few sentences of
+/// description takes about 1.2 KiB of pretty-printed JSON, as `examples/bench_catalog.rs`
+/// generates them, so this fits [`MAX_RELEASES`] such releases. It also bounds the memory
 /// that the daemon spends on an untrusted download before the signature is checked.
-pub const MAX_CATALOG_SIZE: usize = 16 * 1024 * 1024;
+pub const MAX_CATALOG_SIZE: usize = 128 * 1024 * 1024;
 
-/// Maximum number of releases in one catalog.
-pub const MAX_RELEASES: usize = 10_000;
+/// Maximum number of releases in one catalog. A vendor-wide catalog can list tens of
+/// thousands, and the streaming reader in `crate::matching` keeps only this machine's
+/// releases in memory.
+pub const MAX_RELEASES: usize = 100_000;
 
 /// Maximum payload size in bytes. System firmware capsules are typically a few MiB to some
 /// tens of MiB, and Thunderbolt images and kernel modules are smaller. The cap bounds
@@ -199,27 +202,7 @@ impl Catalog {
 
     /// Parses and validates a catalog document.
     pub fn parse(bytes: &[u8], options: &ValidateOptions) -> Result<Self, DocumentError> {
-        if bytes.is_empty() {
-            return Err(DocumentError::Empty);
-        }
-        if bytes.len() > MAX_CATALOG_SIZE {
-            let size = bytes.len();
-            return Err(DocumentError::TooLarge {
-                size,
-                max: MAX_CATALOG_SIZE,
-            });
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)?;
-
-        let probe: VersionProbe = serde_json::from_str(text)?;
-        match probe.format_version {
-            None => return Err(DocumentError::MissingFormatVersion),
-            Some(found) if found != u64::from(FORMAT_VERSION) => {
-                return Err(DocumentError::UnsupportedFormatVersion { found });
-            }
-            Some(_) => {}
-        }
-
+        let text = checked_text(bytes)?;
         let catalog: Catalog = serde_json::from_str(text)?;
         catalog.validate(options)?;
         Ok(catalog)
@@ -242,6 +225,32 @@ impl Catalog {
     /// Returns whether the catalog has expired at `now`.
     pub fn is_expired_at(&self, now: Timestamp) -> bool {
         now >= self.expires
+    }
+}
+
+/// Checks the size, the encoding and the format version of a catalog document and
+/// returns its text. Every reader of catalogs starts here, so that all of them reject
+/// the same documents before the structure is read.
+pub(crate) fn checked_text(bytes: &[u8]) -> Result<&str, DocumentError> {
+    if bytes.is_empty() {
+        return Err(DocumentError::Empty);
+    }
+    if bytes.len() > MAX_CATALOG_SIZE {
+        let size = bytes.len();
+        return Err(DocumentError::TooLarge {
+            size,
+            max: MAX_CATALOG_SIZE,
+        });
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)?;
+
+    let probe: VersionProbe = serde_json::from_str(text)?;
+    match probe.format_version {
+        None => Err(DocumentError::MissingFormatVersion),
+        Some(found) if found != u64::from(FORMAT_VERSION) => {
+            Err(DocumentError::UnsupportedFormatVersion { found })
+        }
+        Some(_) => Ok(text),
     }
 }
 

@@ -62,15 +62,7 @@ impl Catalog {
         scope.check("releases", check_count(self.releases.len(), MAX_RELEASES))?;
 
         for (index, release) in self.releases.iter().enumerate() {
-            let release_ref = ReleaseRef {
-                index,
-                id: release.id.clone(),
-            };
-            let scope = Scope {
-                release: Some(release_ref),
-                prefix: "",
-            };
-            release.validate(&scope, options)?;
+            release.validate_at(index, options)?;
         }
         check_unique_ids(&self.releases)?;
         check_payload_conflicts(&self.releases)
@@ -78,6 +70,24 @@ impl Catalog {
 }
 
 impl Release {
+    /// Checks every rule of the format that concerns this release alone, for the release
+    /// at `index` of its catalog. Catalog-wide rules, such as unique ids, are not checked.
+    pub(crate) fn validate_at(
+        &self,
+        index: usize,
+        options: &ValidateOptions,
+    ) -> Result<(), ValidationError> {
+        let release_ref = ReleaseRef {
+            index,
+            id: self.id.clone(),
+        };
+        let scope = Scope {
+            release: Some(release_ref),
+            prefix: "",
+        };
+        self.validate(&scope, options)
+    }
+
     fn validate(&self, scope: &Scope, options: &ValidateOptions) -> Result<(), ValidationError> {
         scope.check("id", check_id(&self.id))?;
         self.validate_texts(scope)?;

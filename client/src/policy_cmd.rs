@@ -1,0 +1,184 @@
+//! `hwupctl windows`, `policy`, `approve`, `block`, `inhibit`, `history` and `report`.
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use serde_json::Value;
+
+use crate::daemon_cmd::{manager, print_json};
+use crate::failure::{from_dbus, Failure, FAILED};
+use crate::history_cmd::{history_table, render_report, ReportFormat};
+
+fn parse_document(text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text)
+        .map_err(|e| Failure::new(FAILED, format!("the daemon sent invalid JSON: {e}")))
+}
+
+/// `hwupctl windows`: the configured windows and the next openings.
+pub async fn windows(count: u32, json: bool) -> Result<(), Failure> {
+    let text = manager()
+        .await?
+        .get_windows(count)
+        .await
+        .map_err(from_dbus)?;
+    let document = parse_document(&text)?;
+    if json {
+        return print_json(&document);
+    }
+    match document["open"].as_object() {
+        Some(open) => println!("open now: {} until {}", open["name"], open["closes"]),
+        None => println!("no window is open now"),
+    }
+    let rows: Vec<Vec<String>> = document["next"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| {
+            vec![
+                text_of(&o["name"]),
+                text_of(&o["opens"]),
+                text_of(&o["closes"]),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("no maintenance windows are configured, so nothing is applied automatically");
+    } else {
+        print!(
+            "{}",
+            hwupd::output::table(&["WINDOW", "OPENS", "CLOSES"], &rows)
+        );
+    }
+    Ok(())
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `hwupctl policy`: configured policy, run-time lists and power state.
+pub async fn policy(json: bool) -> Result<(), Failure> {
+    let text = manager().await?.get_policy().await.map_err(from_dbus)?;
+    let document = parse_document(&text)?;
+    if json {
+        return print_json(&document);
+    }
+    let config = &document["config"];
+    let state = &document["state"];
+    println!("ring:        {}", text_of(&config["ring"]));
+    println!("auto stage:  {}", config["auto_stage"]);
+    println!("defer days:  {}", config["defer"]);
+    println!("approval:    {}", config["require_approval"]);
+    println!("approved:    {}", state["approved"]);
+    println!("blocked:     {}", state["blocked"]);
+    println!("inhibits:    {}", state["inhibits"]);
+    println!("power:       {}", power_line(&document["power"]));
+    Ok(())
+}
+
+fn power_line(power: &Value) -> String {
+    let source = if power["on_ac"] == Value::Bool(true) {
+        "on AC"
+    } else {
+        "on battery"
+    };
+    let battery = power["battery_percent"]
+        .as_u64()
+        .map_or(String::new(), |p| format!(", battery {p}%"));
+    let verdict = match power["detail"].as_str() {
+        Some(detail) => format!(" (not met: {detail})"),
+        None => " (conditions met)".to_string(),
+    };
+    format!("{source}{battery}{verdict}")
+}
+
+/// The run-time list a command changes.
+#[derive(Debug, Clone, Copy)]
+pub enum ListCommand {
+    Approve,
+    RevokeApproval,
+    Block,
+    Unblock,
+}
+
+/// `hwupctl approve|revoke|block|unblock ENTRY`; repeating a change is not an error.
+pub async fn change_list(command: ListCommand, entry: &str) -> Result<(), Failure> {
+    let manager = manager().await?;
+    let changed = match command {
+        ListCommand::Approve => manager.approve(entry).await,
+        ListCommand::RevokeApproval => manager.revoke_approval(entry).await,
+        ListCommand::Block => manager.block(entry).await,
+        ListCommand::Unblock => manager.unblock(entry).await,
+    }
+    .map_err(from_dbus)?;
+    let verb = match command {
+        ListCommand::Approve => "approved",
+        ListCommand::RevokeApproval => "approval revoked for",
+        ListCommand::Block => "blocked",
+        ListCommand::Unblock => "unblocked",
+    };
+    let note = if changed { "" } else { " (no change)" };
+    println!("{verb} {entry}{note}");
+    Ok(())
+}
+
+/// `hwupctl inhibit`: postpone applies until a time, or clear postponements.
+pub async fn inhibit(reason: &str, until: Option<&str>, clear: bool) -> Result<(), Failure> {
+    let until = match (until, clear) {
+        (_, true) => String::new(),
+        (Some(text), false) => parse_time(text)?.to_string(),
+        (None, false) => {
+            return Err(Failure::new(
+                2,
+                "pass --until TIME to postpone, or --clear to remove postponements",
+            ))
+        }
+    };
+    let text = manager()
+        .await?
+        .inhibit(reason, &until)
+        .await
+        .map_err(from_dbus)?;
+    print_json(&parse_document(&text)?)
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, Failure> {
+    crate::base_time::parse(text, Timestamp::now(), &TimeZone::system())
+        .map_err(|e| Failure::new(2, format!("invalid --until {text:?}: {e:#}")))
+}
+
+/// `hwupctl history`: the update history, oldest first.
+pub async fn history(device: &str, limit: u32, json: bool) -> Result<(), Failure> {
+    let text = manager()
+        .await?
+        .get_history(device, limit)
+        .await
+        .map_err(from_dbus)?;
+    if json {
+        println!("{text}");
+        return Ok(());
+    }
+    let document: HistoryDocument = serde_json::from_str(&text)
+        .map_err(|e| Failure::new(FAILED, format!("the daemon sent an invalid history: {e}")))?;
+    print!("{}", history_table(&document.history));
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct HistoryDocument {
+    history: Vec<hwupd::history::Record>,
+}
+
+/// `hwupctl report`: per device state, missing updates and recent outcomes.
+pub async fn report(format: ReportFormat) -> Result<(), Failure> {
+    let text = manager().await?.get_report().await.map_err(from_dbus)?;
+    let report: hwupd::report::Report = serde_json::from_str(&text)
+        .map_err(|e| Failure::new(FAILED, format!("the daemon sent an invalid report: {e}")))?;
+    let rendered = render_report(&report, format)
+        .map_err(|e| Failure::new(FAILED, format!("rendering the report failed: {e}")))?;
+    print!("{rendered}");
+    Ok(())
+}

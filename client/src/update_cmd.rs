@@ -1,0 +1,189 @@
+//! `hwupctl refresh`, `remotes`, `updates`, `stage`, `unstage` and `apply`.
+
+use serde_json::Value;
+
+use crate::daemon_cmd::{manager, print_json};
+use crate::failure::{from_dbus, Failure, FAILED};
+
+fn parse_document(text: &str) -> Result<Value, Failure> {
+    serde_json::from_str(text)
+        .map_err(|e| Failure::new(FAILED, format!("the daemon sent invalid JSON: {e}")))
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a job the daemon started and prints its result.
+async fn run_job(
+    started: zbus::Result<zbus::zvariant::OwnedObjectPath>,
+    json: bool,
+) -> Result<Value, Failure> {
+    let path = started.map_err(from_dbus)?;
+    let connection = zbus::Connection::system()
+        .await
+        .map_err(crate::failure::from_connect)?;
+    let result = crate::job::wait(&connection, path).await?;
+    let document = parse_document(&result)?;
+    if json {
+        print_json(&document)?;
+    }
+    Ok(document)
+}
+
+/// `hwupctl refresh [REMOTE]`.
+pub async fn refresh(remote: &str, json: bool) -> Result<(), Failure> {
+    let manager = manager().await?;
+    let document = run_job(manager.refresh(remote).await, json).await?;
+    if !json {
+        for result in document["remotes"].as_array().into_iter().flatten() {
+            println!(
+                "{}: {} (serial {})",
+                text(&result["remote"]),
+                text(&result["outcome"]),
+                text(&result["serial"])
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `hwupctl remotes`.
+pub async fn remotes(json: bool) -> Result<(), Failure> {
+    let document = parse_document(&manager().await?.get_remotes().await.map_err(from_dbus)?)?;
+    if json {
+        return print_json(&document);
+    }
+    let rows: Vec<Vec<String>> = document["remotes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let error = r["last_error"]["message"]
+                .as_str()
+                .map_or("-".to_string(), str::to_string);
+            vec![
+                text(&r["id"]),
+                text(&r["enabled"]),
+                text(&r["serial"]),
+                text(&r["expires"]),
+                text(&r["last_refresh"]),
+                error,
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        hwupd::output::table(
+            &[
+                "REMOTE",
+                "ENABLED",
+                "SERIAL",
+                "EXPIRES",
+                "LAST REFRESH",
+                "LAST ERROR"
+            ],
+            &rows
+        )
+    );
+    for error in document["errors"].as_array().into_iter().flatten() {
+        eprintln!("invalid remote file: {}", text(error));
+    }
+    Ok(())
+}
+
+/// `hwupctl updates`.
+pub async fn updates(json: bool) -> Result<(), Failure> {
+    let document = parse_document(&manager().await?.get_updates().await.map_err(from_dbus)?)?;
+    if json {
+        return print_json(&document);
+    }
+    let rows: Vec<Vec<String>> = document["updates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|u| {
+            let exploited = if u["known_exploited"] == Value::Bool(true) {
+                " (exploited)"
+            } else {
+                ""
+            };
+            let status = match u["held_back_reason"].as_str() {
+                Some(reason) => format!("held back: {reason}"),
+                None => u["waiting_reason"].as_str().unwrap_or("-").to_string(),
+            };
+            vec![
+                text(&u["device_name"]),
+                format!("{} -> {}", text(&u["current_version"]), text(&u["version"])),
+                format!("{}{exploited}", text(&u["severity"])),
+                u["cves"].as_array().map_or(String::new(), |c| {
+                    c.iter().map(text).collect::<Vec<_>>().join(",")
+                }),
+                text(&u["released"]),
+                text(&u["release_id"]),
+                status,
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        println!("no updates: every device is up to date or no catalog matches it");
+        return Ok(());
+    }
+    print!(
+        "{}",
+        hwupd::output::table(
+            &["DEVICE", "VERSION", "SEVERITY", "CVES", "RELEASED", "RELEASE", "STATUS"],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+/// `hwupctl stage RELEASE`.
+pub async fn stage(release: &str, json: bool) -> Result<(), Failure> {
+    let document = run_job(manager().await?.stage(release).await, json).await?;
+    if !json {
+        for item in document["staged"].as_array().into_iter().flatten() {
+            println!(
+                "staged {} for device {} ({} bytes)",
+                text(&item["release_id"]),
+                text(&item["device_id"]),
+                text(&item["size"])
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `hwupctl unstage RELEASE`.
+pub async fn unstage(release: &str) -> Result<(), Failure> {
+    let removed = manager().await?.unstage(release).await.map_err(from_dbus)?;
+    println!(
+        "{}",
+        if removed {
+            format!("unstaged {release}")
+        } else {
+            format!("{release} was not staged")
+        }
+    );
+    Ok(())
+}
+
+/// `hwupctl apply RELEASE [--now --yes]`.
+pub async fn apply(release: &str, now: bool, yes: bool, json: bool) -> Result<(), Failure> {
+    if now && !yes {
+        return Err(Failure::new(
+            2,
+            "--now applies outside the maintenance window; confirm with --yes",
+        ));
+    }
+    let document = run_job(manager().await?.apply(release, now).await, json).await?;
+    if !json {
+        println!("{}: {}", release, text(&document["outcome"]));
+    }
+    Ok(())
+}

@@ -1,0 +1,185 @@
+//! The daemon's catalogs: remotes, the accepted catalogs read for this
+//! machine, the updates they offer and the policy's view of each.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::{json, Value};
+
+use super::error::{Error, Result};
+use super::manager::DaemonState;
+use crate::catalog::document::Release;
+use crate::matching::{update_entries, MachineIds, Matcher, UpdateEntry};
+use crate::policy::{Candidate, Environment, MachineId, Policy, PowerState};
+use crate::remote::{self, Fetcher, MachineCatalog, RemoteList, RemoteStore};
+use crate::staging::StagingStore;
+
+/// Remotes, their store, and what was loaded from them.
+pub struct CatalogState {
+    pub remotes: RemoteList,
+    pub store: Arc<RemoteStore>,
+    /// Accepted catalogs filtered to this machine; None until first needed,
+    /// so the daemon starts without parsing catalogs.
+    pub loaded: Option<Vec<MachineCatalog>>,
+    pub fetcher: Option<Fetcher>,
+    pub staging: Arc<StagingStore>,
+}
+
+impl CatalogState {
+    /// Reads the remote configs beside the config file and opens the stores.
+    pub fn open(config_path: &Path, state_dir: &Path) -> anyhow::Result<Self> {
+        let folder = crate::fsutil::parent_folder(config_path).join("remotes.d");
+        let remotes = remote::load_remotes(&folder)?;
+        for error in &remotes.errors {
+            tracing::warn!(%error, "skipping an invalid remote config");
+        }
+        Ok(Self {
+            remotes,
+            store: Arc::new(RemoteStore::new(state_dir)),
+            loaded: None,
+            fetcher: None,
+            staging: Arc::new(StagingStore::open(state_dir)?),
+        })
+    }
+}
+
+impl DaemonState {
+    /// Returns the shared HTTP client, built on first use.
+    pub fn fetcher(&mut self) -> Result<Fetcher> {
+        if let Some(fetcher) = &self.catalogs.fetcher {
+            return Ok(fetcher.clone());
+        }
+        let fetcher = Fetcher::new(&self.config.fetch)
+            .map_err(|e| Error::Failed(format!("building the HTTP client failed: {e}")))?;
+        self.catalogs.fetcher = Some(fetcher.clone());
+        Ok(fetcher)
+    }
+
+    /// Loads the accepted catalogs for this machine, once.
+    pub fn loaded_catalogs(&mut self) -> &[MachineCatalog] {
+        if self.catalogs.loaded.is_none() {
+            let machine = MachineIds::new(&self.inventory);
+            let store = &self.catalogs.store;
+            let loaded = self
+                .catalogs
+                .remotes
+                .remotes
+                .iter()
+                .filter_map(|remote| remote::load_for_machine(store, remote, &machine))
+                .collect();
+            self.catalogs.loaded = Some(loaded);
+            crate::memory::release_free_memory();
+        }
+        self.catalogs.loaded.as_deref().unwrap_or_default()
+    }
+
+    /// Offered and held-back updates of every catalog, sorted by priority.
+    pub fn update_entries(&mut self) -> Vec<UpdateEntry> {
+        let devices = self.inventory.devices.clone();
+        let hardware_ids = self.inventory.hardware_ids.clone();
+        let mut entries = Vec::new();
+        for loaded in self.loaded_catalogs() {
+            let matches = Matcher::new(&loaded.catalog, &hardware_ids).match_devices(&devices);
+            entries.extend(update_entries(&matches));
+        }
+        crate::matching::sort_entries(&mut entries);
+        entries
+    }
+
+    /// Finds a release by id in the loaded catalogs, with its remote.
+    pub fn find_release(&mut self, release_id: &str) -> Option<(Release, remote::RemoteConfig)> {
+        self.loaded_catalogs().iter().find_map(|loaded| {
+            let release = loaded
+                .catalog
+                .releases
+                .iter()
+                .find(|r| r.id == release_id)?;
+            Some((release.clone(), loaded.remote.clone()))
+        })
+    }
+
+    /// The policy with this machine's id and the run-time lists.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            config: self.config.policy.clone(),
+            state: self.policy.state().clone(),
+            machine_id: MachineId::read(&self.root).ok(),
+        }
+    }
+}
+
+/// Returns `{"updates": [...]}`, each entry with whether it is staged and the
+/// policy's decision (`decision`, `waiting_reason`).
+pub fn updates_json(state: &mut DaemonState) -> String {
+    let entries = state.update_entries();
+    let policy = state.policy();
+    let power = PowerState::read(&state.root);
+    let env = Environment {
+        now: Timestamp::now(),
+        windows: &state.config.window,
+        power: &power,
+        apply_now: false,
+    };
+    let staged = state.catalogs.staging.list();
+    let updates: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            let is_staged = staged
+                .iter()
+                .any(|s| s.release_id == entry.release_id && s.device_id == entry.device_id);
+            let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
+            if entry.held_back_reason.is_none() {
+                let release = state.find_release_cached(&entry.release_id);
+                if let Some(release) = release {
+                    let candidate = Candidate {
+                        release: &release,
+                        device_id: &entry.device_id,
+                        staged: is_staged,
+                    };
+                    let decision = policy.decide(&candidate, &env);
+                    value["decision"] = serde_json::to_value(&decision).unwrap_or(Value::Null);
+                    value["waiting_reason"] = json!(decision.describe(&env.windows.zone().clone()));
+                }
+            }
+            value["staged"] = json!(is_staged);
+            value
+        })
+        .collect();
+    json!({ "updates": updates }).to_string()
+}
+
+impl DaemonState {
+    fn find_release_cached(&self, release_id: &str) -> Option<Release> {
+        self.catalogs.loaded.as_ref()?.iter().find_map(|loaded| {
+            loaded
+                .catalog
+                .releases
+                .iter()
+                .find(|r| r.id == release_id)
+                .cloned()
+        })
+    }
+}
+
+/// Returns `{"remotes": [status], "errors": [config errors]}`.
+pub fn remotes_json(state: &DaemonState) -> String {
+    let seed = MachineId::read(&state.root)
+        .map(|id| id.as_str().as_bytes().to_vec())
+        .unwrap_or_default();
+    let statuses: Vec<_> = state
+        .catalogs
+        .remotes
+        .remotes
+        .iter()
+        .map(|remote| remote::remote_status(&state.catalogs.store, remote, &seed))
+        .collect();
+    let errors: Vec<String> = state
+        .catalogs
+        .remotes
+        .errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect();
+    json!({ "remotes": statuses, "errors": errors }).to_string()
+}

@@ -1,0 +1,369 @@
+//! The long operations behind `Refresh`, `Stage` and `Apply`, each run as a job.
+
+use jiff::Timestamp;
+use serde_json::json;
+use zbus::object_server::ObjectServer;
+use zbus::zvariant::OwnedObjectPath;
+
+use super::error::{Error, Result};
+use super::job::{self, JobHandle};
+use super::manager::{lock, SharedState};
+use crate::history::{Transition, UpdateState};
+use crate::policy::{Candidate, Decision, Environment, PowerState};
+use crate::remote::{self, RefreshError};
+use crate::staging::StageRequest;
+
+/// Forwards synchronous progress callbacks to the job object from a task.
+fn progress_forwarder(job: &JobHandle) -> tokio::sync::mpsc::UnboundedSender<(u32, String)> {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel::<(u32, String)>();
+    let job = job.clone();
+    tokio::spawn(async move {
+        while let Some((percent, message)) = receiver.recv().await {
+            job.progress(percent, &message).await;
+        }
+    });
+    sender
+}
+
+/// Starts a refresh of one remote, or of every enabled one when `remote_id` is empty.
+pub async fn refresh(
+    server: &ObjectServer,
+    state: SharedState,
+    remote_id: String,
+) -> Result<OwnedObjectPath> {
+    let (remotes, store, fetcher) = {
+        let mut guard = lock(&state);
+        let remotes: Vec<_> = guard
+            .catalogs
+            .remotes
+            .remotes
+            .iter()
+            .filter(|r| {
+                if remote_id.is_empty() {
+                    r.enabled
+                } else {
+                    r.id == remote_id
+                }
+            })
+            .cloned()
+            .collect();
+        if remotes.is_empty() {
+            return Err(Error::NotFound(match remote_id.as_str() {
+                "" => "no enabled remotes are configured; add one in remotes.d/ beside the config file".to_string(),
+                id => format!("remote {id} is not configured; see `hwupctl remotes`"),
+            }));
+        }
+        (remotes, guard.catalogs.store.clone(), guard.fetcher()?)
+    };
+
+    job::spawn(server, "refresh", move |job| async move {
+        let sender = progress_forwarder(&job);
+        let mut results = Vec::new();
+        let mut failures = Vec::new();
+        for remote in &remotes {
+            let mut progress = |percent: u32, message: &str| {
+                let _ = sender.send((percent, format!("{}: {message}", remote.id)));
+            };
+            let outcome =
+                remote::refresh(remote, &store, &fetcher, Timestamp::now(), &mut progress).await;
+            results.push(refresh_result(&remote.id, &outcome));
+            if let Err(error) = outcome {
+                failures.push((remote.id.clone(), error));
+            }
+        }
+
+        // The next reader loads the new catalogs for this machine.
+        lock(&state).catalogs.loaded = None;
+        crate::memory::release_free_memory();
+        finish_refresh(results, failures)
+    })
+    .await
+}
+
+fn refresh_result(
+    id: &str,
+    outcome: &std::result::Result<remote::RefreshOutcome, RefreshError>,
+) -> serde_json::Value {
+    match outcome {
+        Ok(remote::RefreshOutcome::Accepted { catalog, .. }) => {
+            json!({"remote": id, "outcome": "accepted", "serial": catalog.serial()})
+        }
+        Ok(remote::RefreshOutcome::Unchanged { serial, .. }) => {
+            json!({"remote": id, "outcome": "unchanged", "serial": serial})
+        }
+        Err(error) => {
+            json!({"remote": id, "outcome": "rejected", "error_kind": error.kind(), "error": error.to_string()})
+        }
+    }
+}
+
+fn finish_refresh(
+    results: Vec<serde_json::Value>,
+    failures: Vec<(String, RefreshError)>,
+) -> Result<String> {
+    if failures.is_empty() {
+        return Ok(json!({ "remotes": results }).to_string());
+    }
+    let message = failures
+        .iter()
+        .map(|(id, error)| format!("{id}: {error} [{}]", error.kind()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message =
+        format!("{message}; the previously accepted catalog stays in use (see `hwupctl remotes`)");
+    let signature = failures.iter().any(|(_, e)| {
+        matches!(
+            e.kind(),
+            "signature-missing" | "signature-invalid" | "unknown-key"
+        )
+    });
+    Err(if signature {
+        Error::SignatureInvalid(message)
+    } else {
+        Error::Failed(message)
+    })
+}
+
+/// Starts staging a release for every device it is offered for.
+pub async fn stage(
+    server: &ObjectServer,
+    state: SharedState,
+    release_id: String,
+) -> Result<OwnedObjectPath> {
+    let (requests, staging, fetcher) = {
+        let mut guard = lock(&state);
+        let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
+            Error::NotFound(format!(
+                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+            ))
+        })?;
+        let offered: Vec<_> = guard
+            .update_entries()
+            .into_iter()
+            .filter(|e| e.release_id == release_id && e.held_back_reason.is_none())
+            .collect();
+        if offered.is_empty() {
+            return Err(Error::InvalidArgs(format!(
+                "release {release_id} is not offered for any device here; see `hwupctl updates`"
+            )));
+        }
+        let requests: Vec<_> = offered
+            .iter()
+            .map(|entry| {
+                let request = StageRequest::new(
+                    &remote.id,
+                    &entry.device_id,
+                    &release,
+                    remote.catalog_base(),
+                );
+                (request, entry.clone(), release.clone())
+            })
+            .collect();
+        (requests, guard.catalogs.staging.clone(), guard.fetcher()?)
+    };
+
+    job::spawn(server, "stage", move |job| async move {
+        let sender = progress_forwarder(&job);
+        let mut staged = Vec::new();
+        for (request, entry, release) in requests {
+            let mut progress = |done: u64, total: u64| {
+                let percent = (done.saturating_mul(100) / total.max(1)) as u32;
+                let _ = sender.send((percent, format!("downloading {} for {}", entry.release_id, entry.device_name)));
+            };
+            let payload = staging
+                .stage(fetcher.client(), request, &mut progress)
+                .await
+                .map_err(|e| match e {
+                    crate::staging::StageError::HashMismatch { .. } => Error::SignatureInvalid(e.to_string()),
+                    other => Error::Failed(other.to_string()),
+                })?;
+            record_staged(&state, &entry, &release, &payload.sha256);
+            staged.push(json!({"release_id": payload.release_id, "device_id": payload.device_id, "sha256": payload.sha256, "size": payload.size}));
+        }
+        Ok(json!({ "staged": staged }).to_string())
+    })
+    .await
+}
+
+fn record_staged(
+    state: &SharedState,
+    entry: &crate::matching::UpdateEntry,
+    release: &crate::catalog::document::Release,
+    sha256: &str,
+) {
+    let transition = Transition {
+        state: UpdateState::Staged,
+        time: Timestamp::now(),
+        device_id: entry.device_id.clone(),
+        device_name: entry.device_name.clone(),
+        release_id: entry.release_id.clone(),
+        remote_id: entry.remote_id.clone(),
+        version_before: entry.current_version.clone(),
+        version_after: release.version.clone(),
+        payload_sha256: Some(sha256.to_string()),
+        install_method: release.install_method.clone(),
+        reason: None,
+    };
+    if let Err(error) = lock(state).history.record(&transition) {
+        tracing::warn!(release = %entry.release_id, device = %entry.device_id, %error, "recording the staged state failed");
+    }
+    tracing::info!(release = %entry.release_id, device = %entry.device_id, "update staged");
+}
+
+/// Starts applying a staged release. Outside a maintenance window only with `now`.
+pub async fn apply(
+    server: &ObjectServer,
+    state: SharedState,
+    release_id: String,
+    now: bool,
+) -> Result<OwnedObjectPath> {
+    let work = {
+        let mut guard = lock(&state);
+        let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
+            Error::NotFound(format!(
+                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+            ))
+        })?;
+        let staged: Vec<_> = guard
+            .catalogs
+            .staging
+            .list()
+            .into_iter()
+            .filter(|s| s.release_id == release_id)
+            .collect();
+        let Some(first) = staged.first() else {
+            return Err(Error::InvalidArgs(format!(
+                "release {release_id} is not staged; run `hwupctl stage {release_id}` first"
+            )));
+        };
+        let device = guard
+            .inventory
+            .devices
+            .iter()
+            .find(|d| d.id == first.device_id)
+            .cloned()
+            .ok_or_else(|| {
+                Error::NotFound(format!("device {} is no longer present", first.device_id))
+            })?;
+        check_window(&guard, &release, &device.id, now)?;
+        if guard.applying {
+            return Err(Error::Failed(
+                "another update is being applied; wait for it to finish".to_string(),
+            ));
+        }
+        guard.applying = true;
+        let context = crate::machine::backend_context(&guard.root, &guard.state_dir, &guard.config);
+        (
+            context,
+            guard.catalogs.staging.clone(),
+            guard.state_dir.clone(),
+            device,
+            release,
+            remote.id.clone(),
+        )
+    };
+
+    let object_server = server.clone();
+    job::spawn(server, "apply", move |job| async move {
+        let (context, staging, state_dir, device, release, remote_id) = work;
+        job.progress(10, &format!("applying {} to {}", release.id, device.name))
+            .await;
+        let result = tokio::task::spawn_blocking(move || {
+            // The apply has its own history connection so it never holds the daemon's lock.
+            let mut history = crate::history::History::open_in(&state_dir)
+                .map_err(|e| Error::Failed(format!("opening the history failed: {e}")))?;
+            crate::engine::apply_one(
+                &context,
+                &mut history,
+                &staging,
+                &device,
+                &release,
+                &remote_id,
+            )
+            .map_err(|e| Error::Failed(e.to_string()))
+        })
+        .await
+        .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")));
+        lock(&state).applying = false;
+        let result = result??;
+        job.progress(90, "scanning the devices again").await;
+        rescan(&object_server, &state).await;
+        finish_apply(result)
+    })
+    .await
+}
+
+fn check_window(
+    state: &super::manager::DaemonState,
+    release: &crate::catalog::document::Release,
+    device_id: &str,
+    now: bool,
+) -> Result<()> {
+    let power = PowerState::read(&state.root);
+    let env = Environment {
+        now: Timestamp::now(),
+        windows: &state.config.window,
+        power: &power,
+        apply_now: now,
+    };
+    let candidate = Candidate {
+        release,
+        device_id,
+        staged: true,
+    };
+    match state.policy().decide(&candidate, &env) {
+        Decision::Apply => Ok(()),
+        decision => {
+            let zone = state.config.window.zone().clone();
+            Err(Error::Failed(format!(
+                "not applying now: {}",
+                decision.describe(&zone)
+            )))
+        }
+    }
+}
+
+fn finish_apply(result: crate::engine::ApplyResult) -> Result<String> {
+    use crate::engine::Outcome;
+    let attempt = result.attempt_id;
+    match result.outcome {
+        Outcome::Succeeded { version } => Ok(
+            json!({"attempt_id": attempt, "outcome": "succeeded", "version": version}).to_string(),
+        ),
+        Outcome::PendingReboot => {
+            Ok(json!({"attempt_id": attempt, "outcome": "pending-reboot"}).to_string())
+        }
+        Outcome::Failed { reason } => Err(Error::Failed(format!(
+            "update failed (attempt {attempt}): {reason}"
+        ))),
+        Outcome::RolledBack { reason } => Err(Error::Failed(format!(
+            "update failed and was rolled back (attempt {attempt}): {reason}"
+        ))),
+    }
+}
+
+/// Scans again after an apply so device objects show the new versions.
+async fn rescan(server: &ObjectServer, state: &SharedState) {
+    let (root, state_dir, config) = {
+        let guard = lock(state);
+        (
+            guard.root.clone(),
+            guard.state_dir.clone(),
+            guard.config.clone(),
+        )
+    };
+    let scanned =
+        tokio::task::spawn_blocking(move || crate::machine::scan(&root, &state_dir, &config)).await;
+    let Ok(Ok(inventory)) = scanned else {
+        tracing::warn!("scanning after an apply failed; device objects may show old versions");
+        return;
+    };
+    let old = std::mem::replace(&mut lock(state).inventory, inventory.clone());
+    lock(state).catalogs.loaded = None;
+    if let Err(error) =
+        super::manager::sync_device_objects(server, &old.devices, &inventory.devices).await
+    {
+        tracing::warn!(%error, "updating device objects after an apply failed");
+    }
+    super::reports::write_metrics(&mut lock(state));
+}

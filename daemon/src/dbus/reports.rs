@@ -1,0 +1,63 @@
+//! Manager methods that read the history and build reports.
+
+use jiff::Timestamp;
+
+use super::error::{Error, Result};
+use super::manager::DaemonState;
+use crate::history::{Filter, Record};
+use crate::report::Report;
+
+/// Most records one `GetHistory` call returns, so a reply stays well below
+/// the bus's message size limit.
+pub const MAX_HISTORY_RECORDS: u32 = 10_000;
+
+/// Returns `{"history": [...]}` for one device (or all, when `device_id` is
+/// empty), the latest `limit` records oldest first.
+pub fn history_json(state: &DaemonState, device_id: &str, limit: u32) -> Result<String> {
+    if limit > MAX_HISTORY_RECORDS {
+        return Err(Error::InvalidArgs(format!(
+            "limit {limit} is too large; pass at most {MAX_HISTORY_RECORDS}, or 0 for that maximum"
+        )));
+    }
+    let limit = if limit == 0 {
+        MAX_HISTORY_RECORDS
+    } else {
+        limit
+    };
+    let filter = Filter {
+        device_id: (!device_id.is_empty()).then(|| device_id.to_string()),
+        limit: Some(limit as usize),
+        ..Filter::default()
+    };
+    let records: Vec<Record> = state
+        .history
+        .list(&filter)
+        .map_err(|e| Error::Failed(format!("reading the history failed: {e}")))?;
+    let document = serde_json::json!({ "history": records });
+    Ok(document.to_string())
+}
+
+/// Builds the report from the inventory, the available updates and the history.
+pub fn report(state: &mut DaemonState) -> Result<Report> {
+    let updates = state.available_updates();
+    Report::generate(
+        &state.inventory.devices,
+        &updates,
+        &state.history,
+        Timestamp::now(),
+    )
+    .map_err(|e| Error::Failed(format!("building the report failed: {e}")))
+}
+
+/// Writes the Prometheus textfile when the config names one, logging failures.
+pub fn write_metrics(state: &mut DaemonState) {
+    let Some(path) = state.config.report.metrics_path.clone() else {
+        return;
+    };
+    let written = report(state)
+        .map_err(|e| e.to_string())
+        .and_then(|report| crate::report::write_metrics(&path, &report).map_err(|e| e.to_string()));
+    if let Err(error) = written {
+        tracing::warn!(path = %path.display(), %error, "writing the metrics file failed");
+    }
+}

@@ -1,0 +1,103 @@
+//! The daemon's own schedule: once a minute it stages what policy stages by
+//! itself and, inside an open maintenance window, starts the first staged
+//! update the planner puts in front (known exploited, then severity, then age).
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use zbus::object_server::ObjectServer;
+
+use super::manager::{lock, SharedState};
+use super::operations;
+use crate::policy::{Candidate, Decision, Environment, PowerState};
+use crate::scheduler::plan_candidates;
+
+/// Time between two looks at the schedule. Windows are given in minutes, so a
+/// minute is fine enough.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Runs the schedule until the daemon stops.
+pub async fn run(server: ObjectServer, state: SharedState) {
+    loop {
+        tokio::time::sleep(TICK).await;
+        tick(&server, &state).await;
+    }
+}
+
+async fn tick(server: &ObjectServer, state: &SharedState) {
+    // Keep the metrics file current for node_exporter's textfile collector.
+    super::reports::write_metrics(&mut lock(state));
+
+    let (to_stage, to_apply) = decide(state);
+    for release_id in to_stage {
+        if let Err(error) = operations::stage(server, state.clone(), release_id.clone()).await {
+            tracing::warn!(release = %release_id, %error, "staging by policy failed to start");
+        }
+    }
+    if let Some(release_id) = to_apply {
+        tracing::info!(release = %release_id, "starting a staged update in the maintenance window");
+        if let Err(error) =
+            operations::apply(server, state.clone(), release_id.clone(), false).await
+        {
+            tracing::warn!(release = %release_id, %error, "applying in the window failed to start");
+        }
+    }
+}
+
+/// Returns the releases to stage now and the one staged release to apply now.
+/// Only one apply starts per tick, and none while another apply job runs.
+fn decide(state: &SharedState) -> (Vec<String>, Option<String>) {
+    let mut guard = lock(state);
+    if guard.applying {
+        return (Vec::new(), None);
+    }
+    let entries = guard.update_entries();
+    let staged = guard.catalogs.staging.list();
+    let policy = guard.policy();
+    let mut releases = Vec::new();
+    for entry in entries.iter().filter(|e| e.held_back_reason.is_none()) {
+        if let Some((release, _)) = guard.find_release(&entry.release_id) {
+            let is_staged = staged
+                .iter()
+                .any(|s| s.release_id == entry.release_id && s.device_id == entry.device_id);
+            releases.push((release, entry.device_id.clone(), is_staged));
+        }
+    }
+
+    let power = PowerState::read(&guard.root);
+    let env = Environment {
+        now: Timestamp::now(),
+        windows: &guard.config.window,
+        power: &power,
+        apply_now: false,
+    };
+    let to_stage = releases
+        .iter()
+        .filter(|(release, device, staged)| {
+            !staged
+                && policy.decide(
+                    &Candidate {
+                        release,
+                        device_id: device,
+                        staged: false,
+                    },
+                    &env,
+                ) == Decision::Stage
+        })
+        .map(|(release, _, _)| release.id.clone())
+        .collect();
+    let candidates: Vec<Candidate<'_>> = releases
+        .iter()
+        .filter(|(_, _, staged)| *staged)
+        .map(|(release, device, _)| Candidate {
+            release,
+            device_id: device,
+            staged: true,
+        })
+        .collect();
+    let to_apply = plan_candidates(&policy, &candidates, &env)
+        .to_start()
+        .next()
+        .map(|u| u.release_id.clone());
+    (to_stage, to_apply)
+}
