@@ -12,6 +12,8 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use zbus::DBusError;
+
 /// An error with the exit code it maps to.
 #[derive(Debug)]
 pub struct Failure {
@@ -58,10 +60,18 @@ pub fn from_dbus(error: zbus::Error) -> Failure {
             format!("hwupd stopped answering during the call ({error}); check `hwupctl status` and `hwupctl history`"),
         );
     }
-    let zbus::Error::MethodError(name, detail, _) = &error else {
-        return Failure::new(FAILED, format!("calling hwupd failed: {error}"));
+    // Method calls return error replies as MethodError, and property reads as
+    // FDO, so the same bus error reaches here in either form.
+    let (name, detail) = match &error {
+        zbus::Error::MethodError(name, detail, _) => {
+            (name.to_string(), detail.clone().unwrap_or_default())
+        }
+        zbus::Error::FDO(fdo) => (
+            fdo.name().to_string(),
+            fdo.description().unwrap_or("").into(),
+        ),
+        _ => return Failure::new(FAILED, format!("calling hwupd failed: {error}")),
     };
-    let detail = detail.clone().unwrap_or_default();
     match name.as_str() {
         "org.freedesktop.DBus.Error.ServiceUnknown"
         | "org.freedesktop.DBus.Error.NameHasNoOwner" => Failure::new(
@@ -101,5 +111,27 @@ fn not_running() -> Failure {
             UNREACHABLE,
             "hwupd is not running on the system bus; start it with `systemctl start hwupd`",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn property_read_without_daemon_is_unreachable() {
+        let message = "The name org.hwupd.Hwupd1 was not provided by any .service files";
+        let error = zbus::fdo::Error::ServiceUnknown(message.into());
+        let failure = from_dbus(zbus::Error::FDO(Box::new(error)));
+        assert_eq!(failure.code, UNREACHABLE);
+        assert!(failure.message.contains("hwupd is not running"));
+    }
+
+    #[test]
+    fn property_read_denied_is_not_authorized() {
+        let error = zbus::fdo::Error::AccessDenied("rejected by policy".into());
+        let failure = from_dbus(zbus::Error::FDO(Box::new(error)));
+        assert_eq!(failure.code, NOT_AUTHORIZED);
+        assert!(failure.message.contains("rejected by policy"));
     }
 }

@@ -22,8 +22,8 @@
 #
 # Parts that need a command hwupctl does not have yet are reported as not
 # measured. Every process the script starts is stopped on exit, every wait is
-# bounded, and all traffic stays on the private bus and on loopback. It must
-# run as root when a package is missing, and fwupd needs root in any case.
+# bounded, and all traffic stays on the private bus and on loopback. Run it as
+# root, as fwupd normally runs and as apt-get needs to install packages.
 set -euo pipefail
 export LC_ALL=C
 
@@ -39,6 +39,8 @@ ONESHOT_RUNS=30
 STARTUP_RUNS=15
 SCALING_RUNS=10
 REFRESH_RUNS=5
+# Alternating rounds in which hwupd and fwupd commands share the runs.
+ROUNDS=5
 TREE_SIZES=(100 1000 10000)
 CATALOG_RELEASES=50000
 
@@ -77,7 +79,7 @@ parse_args() {
     done
     if ((quick)); then
         IDLE_SECONDS=2 MEMORY_RUNS=1 CLIENT_RUNS=10 ONESHOT_RUNS=5
-        STARTUP_RUNS=3 SCALING_RUNS=3 REFRESH_RUNS=2 CATALOG_RELEASES=2000
+        STARTUP_RUNS=3 SCALING_RUNS=3 REFRESH_RUNS=2 CATALOG_RELEASES=2000 ROUNDS=2
     fi
 }
 
@@ -206,7 +208,7 @@ bus_name() {
 
 # spawn_daemon hwupd|fwupd [CONFIG]: starts the daemon in the background and
 # sets daemon_pid. hwupd gets CONFIG, by default the empty config, and a new
-# state folder, which it creates itself so that no other process runs here.
+# state folder that hwupd creates itself, so no mkdir runs inside a timed start.
 spawn_daemon() {
     if [[ $1 == hwupd ]]; then
         state_count=$((state_count + 1))
@@ -278,22 +280,49 @@ calc() {
 
 fmt() { [[ $2 == - ]] && echo - || LC_ALL=C printf "%.$1f" "$2"; }
 
-# hyperfine_median KEY RUNS COMMAND [PREPARE]: runs hyperfine without a shell
-# and stores the median in milliseconds as result[KEY]. Returns 1 when a run
-# fails.
-hyperfine_median() {
+# time_runs KEY RUNS COMMAND [PREPARE]: runs COMMAND RUNS times with
+# hyperfine, without a shell, and appends each time in milliseconds to
+# KEY.times. Returns 1 when a run fails.
+time_runs() {
     local key=$1 runs=$2 command=$3 prepare=${4:-}
-    local options=(-N --style basic --output pipe --warmup 3 --runs "$runs")
-    options+=(--export-csv "$work/$key.csv")
+    local options=(-N --style basic --output pipe --warmup 2 --runs "$runs")
+    options+=(--export-json "$work/$key.json")
     [[ -n $prepare ]] && options+=(--prepare "$prepare")
-    log "timing $command"
-    if ! hyperfine "${options[@]}" "$command" >"$work/$key.hyperfine" 2>&1; then
+    if ! hyperfine "${options[@]}" "$command" >>"$work/$key.hyperfine" 2>&1; then
         tail -n 5 "$work/$key.hyperfine" >&2
         return 1
     fi
-    # Columns: command,mean,stddev,median,user,system,min,max (seconds). The
-    # command may contain commas, so count from the end.
-    result[$key]=$(awk -F, 'NR == 2 { printf "%.3f", $(NF - 4) * 1000 }' "$work/$key.csv")
+    # hyperfine writes the "times" array one number (in seconds) per line.
+    awk '/"times": \[/ { inside = 1; next }
+        inside && /\]/ { exit }
+        inside { sub(/,$/, ""); print $1 * 1000 }' "$work/$key.json" >>"$work/$key.times"
+}
+
+# hyperfine_median KEY RUNS COMMAND [PREPARE]: stores the median time of RUNS
+# runs in milliseconds as result[KEY]. Returns 1 when a run fails.
+hyperfine_median() {
+    local key=$1
+    log "timing $3"
+    : >"$work/$key.times"
+    time_runs "$@" || return 1
+    result[$key]=$(median <"$work/$key.times")
+}
+
+# compare KEY_A COMMAND_A KEY_B COMMAND_B RUNS: times the two commands in
+# ROUNDS alternating rounds of RUNS in all, so that a change in the machine's
+# load hits both, and stores each median in milliseconds. Returns 1 when a run
+# fails.
+compare() {
+    local runs=$((($5 + ROUNDS - 1) / ROUNDS)) round
+    log "timing $2 against $4, $ROUNDS rounds of $runs runs"
+    : >"$work/$1.times"
+    : >"$work/$3.times"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        time_runs "$1" "$runs" "$2" || return 1
+        time_runs "$3" "$runs" "$4" || return 1
+    done
+    result[$1]=$(median <"$work/$1.times")
+    result[$3]=$(median <"$work/$3.times")
 }
 
 # quote WORD...: joins words into one command line that hyperfine splits back.
@@ -343,16 +372,18 @@ measure_memory() {
 
 # ---------------------------------------------------------------- timing
 
+# Both daemons run at once, so that the clients' rounds can alternate.
 measure_round_trip() {
+    local hwupd_pid
     start_daemon hwupd || die "hwupd did not start"
-    hyperfine_median hwupd.round_trip "$CLIENT_RUNS" "$(quote "$bin/hwupctl" devices --json)" \
-        || die "hwupctl devices --json failed"
-    stop_process "$daemon_pid"
-
+    hwupd_pid=$daemon_pid
     start_daemon fwupd || die "fwupd did not start"
-    hyperfine_median fwupd.round_trip "$CLIENT_RUNS" "fwupdmgr get-devices --json" \
-        || die "fwupdmgr get-devices --json failed"
+
+    compare hwupd.round_trip "$(quote "$bin/hwupctl" devices --json)" \
+        fwupd.round_trip "fwupdmgr get-devices --json" "$CLIENT_RUNS" \
+        || die "hwupctl devices --json or fwupdmgr get-devices --json failed"
     stop_process "$daemon_pid"
+    stop_process "$hwupd_pid"
 }
 
 # One-shot scans run with no daemon on the bus, because fwupdtool is meant
@@ -370,10 +401,9 @@ measure_oneshot() {
     ((fwupd_count > 0)) || die "fwupdtool get-devices listed no devices"
     result[fwupd.oneshot_devices]=$fwupd_count
 
-    hyperfine_median hwupd.oneshot "$ONESHOT_RUNS" "$(quote "$bin/hwupd" "${hwupd_command[@]}")" \
-        || die "hwupd inventory failed"
-    hyperfine_median fwupd.oneshot "$ONESHOT_RUNS" "fwupdtool get-devices --json" \
-        || die "fwupdtool get-devices failed"
+    compare hwupd.oneshot "$(quote "$bin/hwupd" "${hwupd_command[@]}")" \
+        fwupd.oneshot "fwupdtool get-devices --json" "$ONESHOT_RUNS" \
+        || die "hwupd inventory or fwupdtool get-devices failed"
 }
 
 # time_to_name hwupd|fwupd: prints the milliseconds from starting the
@@ -401,15 +431,18 @@ time_to_name() {
     awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", (b - a) * 1000 }'
 }
 
+# The daemons take turns, so that a change in the machine's load hits both.
 measure_startup() {
-    local daemon run
-    for daemon in hwupd fwupd; do
-        log "time to bus name of $daemon, $STARTUP_RUNS runs"
-        for ((run = 1; run <= STARTUP_RUNS; run++)); do
-            time_to_name "$daemon"
-        done >"$work/$daemon.startup"
-        result[$daemon.startup]=$(median <"$work/$daemon.startup")
+    local run
+    log "time to bus name, $STARTUP_RUNS runs of each daemon"
+    : >"$work/hwupd.startup"
+    : >"$work/fwupd.startup"
+    for ((run = 1; run <= STARTUP_RUNS; run++)); do
+        time_to_name hwupd >>"$work/hwupd.startup"
+        time_to_name fwupd >>"$work/fwupd.startup"
     done
+    result[hwupd.startup]=$(median <"$work/hwupd.startup")
+    result[fwupd.startup]=$(median <"$work/fwupd.startup")
 }
 
 # ---------------------------------------------------------------- scaling
@@ -612,6 +645,8 @@ side_by_side() {
     echo "(one-shot: ${result[hwupd.oneshot_devices]} and ${result[fwupd.oneshot_devices]})."
     echo "Clients: \`hwupctl devices --json\` and \`fwupdmgr get-devices --json\`. One-shot:"
     echo "\`hwupd inventory --json\` and \`fwupdtool get-devices --json\`, with no daemon running."
+    echo "Each pair of commands ran in $ROUNDS alternating rounds and the daemons started in"
+    echo "turns, so that load from other processes hits both sides."
 }
 
 catalog_memory_row() {
@@ -698,7 +733,7 @@ budgets() {
     local first second
     first=$(marginal 0 1)
     second=$(marginal 1 2)
-    echo "## Budgets"
+    echo "## Budgets and verdicts"
     echo
     echo "| budget | measured | verdict |"
     echo "| --- | --- | --- |"
