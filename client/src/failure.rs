@@ -48,7 +48,7 @@ pub const NOT_AUTHORIZED: u8 = 4;
 pub const NOT_VERIFIED: u8 = 5;
 pub const NOT_FOUND: u8 = 6;
 
-/// Maps a D-Bus error to a one-line message that says what to do.
+/// Maps a D-Bus error to a one-line message that names the next step.
 pub fn from_dbus(error: zbus::Error) -> Failure {
     let text = error.to_string();
     if text.contains("ServiceUnknown") || text.contains("NameHasNoOwner") {
@@ -101,7 +101,7 @@ pub fn from_connect(error: zbus::Error) -> Failure {
     )
 }
 
-/// The daemon's name has no owner on the bus in use.
+/// Returns the failure for a daemon name without an owner on the bus in use.
 fn not_running() -> Failure {
     match std::env::var("DBUS_SYSTEM_BUS_ADDRESS") {
         Ok(address) => Failure::new(

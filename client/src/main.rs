@@ -151,7 +151,7 @@ enum Command {
     },
     /// Postpone every apply until a time, with a reason.
     Inhibit {
-        /// Why applies are postponed; shown in status.
+        /// Reason for the postponement, shown in status.
         #[arg(long, default_value = "postponed by an administrator")]
         reason: String,
         /// Until when: `YYYY-MM-DD HH:MM[:SS]`, `@SECONDS`, `+2h`, `tomorrow`, ...

@@ -99,7 +99,7 @@ impl DaemonState {
         })
     }
 
-    /// The policy with this machine's id and the run-time lists.
+    /// Returns the policy with this machine's id and the run-time lists.
     pub fn policy(&self) -> Policy {
         Policy {
             config: self.config.policy.clone(),

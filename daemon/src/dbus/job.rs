@@ -2,7 +2,7 @@
 //!
 //! A method that starts a long operation returns the job's path at once. The
 //! job object reports `Progress` (0 to 100), `Message` and `State`, and emits
-//! `Finished` when done; finished jobs stay on the bus for `KEEP_FINISHED`
+//! `Finished` when done. Finished jobs stay on the bus for `KEEP_FINISHED`,
 //! so a slow client can still read the result.
 
 use std::future::Future;
@@ -33,7 +33,7 @@ pub struct JobObject {
 
 #[interface(name = "org.hwupd.Hwupd1.Job")]
 impl JobObject {
-    /// What the job does: `refresh`, `stage`, `apply`, ...
+    /// Kind of the job: `refresh`, `stage`, `apply`, ...
     #[zbus(property(emits_changed_signal = "const"))]
     fn kind(&self) -> String {
         self.kind.clone()
@@ -51,7 +51,7 @@ impl JobObject {
         self.progress
     }
 
-    /// What the job is doing now, or its outcome.
+    /// Current step of the job, or its outcome.
     #[zbus(property)]
     fn message(&self) -> String {
         self.message.clone()
@@ -68,7 +68,7 @@ impl JobObject {
         self.error_message.clone()
     }
 
-    /// The job's result as JSON, empty until it succeeds.
+    /// Result of the job as JSON, empty until it succeeds.
     #[zbus(property)]
     fn result(&self) -> String {
         self.result.clone()

@@ -41,7 +41,7 @@ pub struct DaemonState {
 }
 
 impl DaemonState {
-    /// The updates the catalogs offer for this machine's devices.
+    /// Returns the updates the catalogs offer for this machine's devices.
     pub fn available_updates(&mut self) -> Vec<AvailableUpdate> {
         self.update_entries()
             .into_iter()
@@ -78,7 +78,7 @@ impl Manager {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    /// What the daemon is doing: `idle`, `scanning`, ...
+    /// Current activity of the daemon: `idle`, `scanning`, ...
     #[zbus(property)]
     fn status(&self) -> String {
         self.lock().status.clone()
@@ -93,7 +93,7 @@ impl Manager {
             .unwrap_or_default()
     }
 
-    /// The machine's SMBIOS hardware IDs, as catalogs use them to restrict releases.
+    /// Hardware IDs of the machine from SMBIOS, which catalogs use to restrict releases.
     #[zbus(property)]
     fn hardware_ids(&self) -> Vec<String> {
         self.lock().inventory.hardware_ids.clone()
