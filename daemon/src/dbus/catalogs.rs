@@ -69,7 +69,7 @@ impl DaemonState {
                 .filter_map(|remote| remote::load_for_machine(store, remote, &machine))
                 .collect();
             self.catalogs.loaded = Some(loaded);
-            crate::memory::release_free_memory();
+            crate::memory::release_idle_memory();
         }
         self.catalogs.loaded.as_deref().unwrap_or_default()
     }

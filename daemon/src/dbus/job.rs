@@ -191,6 +191,7 @@ where
             Err(e) => tracing::error!(job = %handle.path.as_str(), error = %e, "job failed"),
         }
         handle.finish(outcome).await;
+        crate::memory::release_idle_memory();
     });
     Ok(path)
 }

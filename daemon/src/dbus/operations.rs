@@ -74,7 +74,6 @@ pub async fn refresh(
 
         // The next reader loads the new catalogs for this machine.
         lock(&state).catalogs.loaded = None;
-        crate::memory::release_free_memory();
         finish_refresh(results, failures)
     })
     .await

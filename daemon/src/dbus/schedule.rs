@@ -42,6 +42,7 @@ async fn tick(server: &ObjectServer, state: &SharedState) {
             tracing::warn!(release = %release_id, %error, "applying in the window failed to start");
         }
     }
+    crate::memory::release_idle_memory();
 }
 
 /// Returns the releases to stage now and the one staged release to apply now.

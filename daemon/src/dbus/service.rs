@@ -73,6 +73,7 @@ pub async fn run(settings: Settings) -> Result<()> {
     // The name is taken last, so a client that sees it finds every object.
     request_name(&connection).await?;
     tracing::info!(name = BUS_NAME, "service started");
+    crate::memory::release_idle_memory();
     tokio::spawn(super::schedule::run(
         connection.object_server().clone(),
         state,
