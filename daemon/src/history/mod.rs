@@ -38,10 +38,6 @@ pub use transition::{Attempt, Filter, Record, Transition, MAX_ID_BYTES, MAX_TEXT
 /// File name of the database in the state folder.
 pub const FILE_NAME: &str = "history.sqlite";
 
-/// Reason for [`History::mark_interrupted`] when the daemon finds an attempt left in
-/// `applying` at start, which means it stopped during the apply.
-pub const INTERRUPTED_REASON: &str = "interrupted: daemon stopped during apply";
-
 /// The open history database.
 ///
 /// NOTE: updates are keyed by device id and release id alone, so two remotes that

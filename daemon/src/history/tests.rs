@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::catalog::document::InstallMethod;
+use crate::engine::INTERRUPTED_REASON;
 use UpdateState::*;
 
 fn transition(state: UpdateState, device: &str, release: &str) -> Transition {

@@ -1,11 +1,9 @@
 //! Update entries: the rows of `hwupctl updates` and of its `--json` output.
 
-use std::cmp::Reverse;
-
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::document::{InstallMethod, Release, Severity};
+use crate::catalog::document::{urgency_key, InstallMethod, Release, Severity};
 use crate::device::Device;
 
 use super::device_match::{DeviceMatch, MatchStatus};
@@ -88,27 +86,11 @@ pub fn update_entries(matches: &[DeviceMatch]) -> Vec<UpdateEntry> {
 pub fn sort_entries(entries: &mut [UpdateEntry]) {
     entries.sort_by(|a, b| {
         let key = |entry: &UpdateEntry| {
-            (
-                Reverse(entry.known_exploited),
-                Reverse(severity_rank(&entry.severity)),
-                entry.released,
-            )
+            urgency_key(entry.known_exploited, &entry.severity, entry.released)
         };
         key(a)
             .cmp(&key(b))
             .then_with(|| a.device_id.cmp(&b.device_id))
             .then_with(|| a.release_id.cmp(&b.release_id))
     });
-}
-
-/// Ranks severities from low to critical. Names this hwupd does not know rank below
-/// low, because nothing is known about their urgency.
-fn severity_rank(severity: &Severity) -> u8 {
-    match severity {
-        Severity::Critical => 4,
-        Severity::High => 3,
-        Severity::Medium => 2,
-        Severity::Low => 1,
-        Severity::Unknown(_) => 0,
-    }
 }

@@ -1,6 +1,6 @@
 //! The planner: which staged updates start now, in which order, and when the rest can run.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::estimate::default_duration;
-use crate::catalog::document::{Release, Severity};
+use crate::catalog::document::{urgency_key, Release, Severity};
 use crate::policy::{Candidate, Decision, Environment, HoldReason, Policy};
 use crate::window::{Opening, Windows};
 
@@ -133,9 +133,9 @@ pub fn plan_candidates(
 /// Orders updates from the first to start to the last.
 pub fn priority_order(a: &StagedUpdate, b: &StagedUpdate) -> Ordering {
     let key = |update: &StagedUpdate| {
-        (
-            Reverse(update.known_exploited),
-            Reverse(severity_rank(&update.severity)),
+        urgency_key(
+            update.known_exploited,
+            &update.severity,
             update.release_date,
         )
     };
@@ -143,17 +143,6 @@ pub fn priority_order(a: &StagedUpdate, b: &StagedUpdate) -> Ordering {
         .cmp(&key(b))
         .then_with(|| a.release_id.cmp(&b.release_id))
         .then_with(|| a.device_id.cmp(&b.device_id))
-}
-
-/// Ranks severities from low (1) to critical (4). An unknown severity ranks last.
-fn severity_rank(severity: &Severity) -> u8 {
-    match severity {
-        Severity::Critical => 4,
-        Severity::High => 3,
-        Severity::Medium => 2,
-        Severity::Low => 1,
-        Severity::Unknown(_) => 0,
-    }
 }
 
 /// Fits updates one after another into the window open now.

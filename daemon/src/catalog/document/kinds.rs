@@ -123,3 +123,28 @@ named_values! {
         Broad => "broad",
     }
 }
+
+impl Severity {
+    /// Ranks severities from low (1) to critical (4). Names this hwupd does not know
+    /// rank 0, below low, because nothing is known about their urgency.
+    pub fn rank(&self) -> u8 {
+        match self {
+            Severity::Critical => 4,
+            Severity::High => 3,
+            Severity::Medium => 2,
+            Severity::Low => 1,
+            Severity::Unknown(_) => 0,
+        }
+    }
+}
+
+/// Returns the sort key that puts the most urgent update first: known exploited
+/// before the rest, then higher severity, then the older release.
+pub fn urgency_key(
+    known_exploited: bool,
+    severity: &Severity,
+    released: jiff::civil::Date,
+) -> impl Ord {
+    use std::cmp::Reverse;
+    (Reverse(known_exploited), Reverse(severity.rank()), released)
+}

@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use errors::{Problem, ReleaseRef, ValidationError};
-pub use kinds::{InstallMethod, Ring, Severity, VersionFormat};
+pub use kinds::{urgency_key, InstallMethod, Ring, Severity, VersionFormat};
 pub use validate::ValidateOptions;
 
 /// The only format version this hwupd reads and writes.
