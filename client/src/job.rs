@@ -3,6 +3,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use zbus::zvariant::OwnedObjectPath;
 
 use crate::failure::{from_dbus, Failure, FAILED, NOT_AUTHORIZED, NOT_FOUND, NOT_VERIFIED};
@@ -24,9 +26,16 @@ pub trait Job {
     fn error_message(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn result(&self) -> zbus::Result<String>;
+    #[zbus(signal)]
+    fn finished(&self, state: &str, error_name: &str) -> zbus::Result<()>;
 }
 
-const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// Time between two progress lines on a terminal.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Time after which the state is read again even without a `Finished` signal,
+/// in case the signal was lost (a bus policy that filters signals, for example).
+const SIGNAL_FALLBACK: Duration = Duration::from_secs(1);
 
 /// Waits until the job at `path` ends and returns its result JSON. Progress
 /// goes to stderr when stderr is a terminal.
@@ -38,6 +47,9 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
         .build()
         .await
         .map_err(from_dbus)?;
+    // Subscribing before the first read of the state means that a job that ends
+    // in between is seen either by that read or by the signal.
+    let mut finished = job.receive_finished().await.map_err(from_dbus)?;
     let show = std::io::stderr().is_terminal();
     loop {
         let state = job.state().await.map_err(from_dbus)?;
@@ -56,7 +68,12 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
             }
             return outcome(&job, &state).await;
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        let wait = if show {
+            PROGRESS_INTERVAL
+        } else {
+            SIGNAL_FALLBACK
+        };
+        let _ = tokio::time::timeout(wait, finished.next()).await;
     }
 }
 

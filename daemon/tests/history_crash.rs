@@ -16,7 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use hwupd::catalog::document::InstallMethod;
-use hwupd::history::{History, Record, Transition, UpdateState, INTERRUPTED_REASON};
+use hwupd::engine::INTERRUPTED_REASON;
+use hwupd::history::{History, Record, Transition, UpdateState};
 use jiff::Timestamp;
 use rusqlite::Connection;
 use UpdateState::*;

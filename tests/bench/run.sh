@@ -39,6 +39,8 @@ ONESHOT_RUNS=30
 STARTUP_RUNS=15
 SCALING_RUNS=10
 REFRESH_RUNS=5
+STAGE_RUNS=5
+STAGE_MIB=256
 # Alternating rounds in which hwupd and fwupd commands share the runs.
 ROUNDS=5
 TREE_SIZES=(100 1000 10000)
@@ -80,6 +82,7 @@ parse_args() {
     if ((quick)); then
         IDLE_SECONDS=2 MEMORY_RUNS=1 CLIENT_RUNS=10 ONESHOT_RUNS=5
         STARTUP_RUNS=3 SCALING_RUNS=3 REFRESH_RUNS=2 CATALOG_RELEASES=2000 ROUNDS=2
+        STAGE_RUNS=2 STAGE_MIB=16
     fi
 }
 
@@ -108,9 +111,9 @@ install_missing() {
 }
 
 build() {
-    log "building hwupd, hwupctl and make_tree in release"
+    log "building hwupd, hwupctl, make_tree and serve_dir in release"
     (cd "$repo" && cargo build --release -q -p hwupd -p hwupctl)
-    (cd "$repo" && cargo build --release -q -p hwupd-tests --example make_tree)
+    (cd "$repo" && cargo build --release -q -p hwupd-tests --example make_tree --example serve_dir)
     bin=${CARGO_TARGET_DIR:-$repo/target}/release
     [[ $bin == /* ]] || bin=$repo/$bin
 
@@ -588,19 +591,86 @@ run_example() {
     fi
 }
 
+# GUID of the emulated device that the staging catalog offers an update for.
+STAGE_GUID=5d3c3a2e-6f1b-5c8e-9a47-0b6d2e1f4c90
+
+# measure_staging: times `hwupctl stage` of a STAGE_MIB MiB payload through
+# the daemon against `curl | sha256sum` of the same URL, both served by
+# serve_dir on loopback, in alternating rounds. Each stage run is prepared by
+# `hwupctl unstage`, so every run downloads and hashes the whole payload.
 measure_staging() {
-    if has_subcommand stage; then
-        # NOTE: an end-to-end run needs an offered release whose payload a
-        # loopback HTTP server serves. Until then bench_staging measures the
-        # library path.
-        result[stage.skip]="not scripted yet, so see bench_staging below"
-    else
+    if ! has_subcommand stage; then
         result[stage.skip]="not measured: hwupctl stage missing"
+        return
     fi
-    run_example bench_staging
-    local output=${result[example.bench_staging]}
-    result[stage.rate]=$(awk '/^hwupd stage:/ { print $3 }' <<<"$output")
-    result[stage.floor_rate]=$(awk '/^curl \| sha256sum:/ { print $4 }' <<<"$output")
+    local www=$work/stage-www config_dir=$work/stage-config port url
+    log "writing a $STAGE_MIB MiB payload and a signed catalog for it"
+    if ! make_stage_catalog "$www" 2>"$work/stage-catalog.log"; then
+        result[stage.skip]="not measured: writing the catalog failed:"
+        result[stage.skip]+=" $(tail -n 1 "$work/stage-catalog.log")"
+        return
+    fi
+    start_process "$work/serve_dir.log" "$bin/examples/serve_dir" "$www" "$work/stage.port"
+    wait_for_path "$work/stage.port" || die "serve_dir did not start: $(cat "$work/serve_dir.log")"
+    port=$(cat "$work/stage.port")
+    url=http://127.0.0.1:$port
+    write_stage_config "$config_dir" "$url/catalog.json"
+    if ! start_daemon hwupd "$config_dir/hwupd.toml" \
+        || ! "$bin/hwupctl" refresh >"$work/stage-refresh.log" 2>&1; then
+        result[stage.skip]="not measured: hwupd did not start or refresh:"
+        result[stage.skip]+=" $(tail -n 1 "$work/stage-refresh.log" "$work/hwupd.log" | tail -n 1)"
+        return
+    fi
+    time_staging "$url/payload.bin"
+    stop_process "$daemon_pid"
+    run_example bench_staging --size-mib "$STAGE_MIB"
+}
+
+# make_stage_catalog DIR: writes payload.bin and a signed catalog.json with one
+# release of it for the emulated device STAGE_GUID.
+make_stage_catalog() {
+    local dir=$1 hwupctl=$bin/hwupctl key=$work/stage.key
+    mkdir -p "$dir"
+    head -c $((STAGE_MIB * 1048576)) /dev/urandom >"$dir/payload.bin"
+    "$hwupctl" catalog keygen --secret-key "$key" --public-key "$work/stage.pub" >/dev/null
+    "$hwupctl" catalog new "$dir/catalog.json" --remote-id stage --valid-days 30 >/dev/null
+    "$hwupctl" catalog add "$dir/catalog.json" --payload "$dir/payload.bin" \
+        --id bench-stage --name "Bench device firmware" --summary "Synthetic release" \
+        --guid "$STAGE_GUID" --version 2.0 --version-format pair --severity low \
+        --install-method emulated >/dev/null
+    "$hwupctl" catalog sign "$dir/catalog.json" --secret-key "$key" >/dev/null
+}
+
+# write_stage_config DIR CATALOG_URL: a config with the emulated device and a
+# remote for CATALOG_URL.
+write_stage_config() {
+    mkdir -p "$1/remotes.d"
+    printf '[[emulated.devices]]\nid = "bench"\nname = "Bench device"\nversion = "1.0"\nversion_format = "pair"\nguid = "%s"\n' \
+        "$STAGE_GUID" >"$1/hwupd.toml"
+    printf 'url = "%s"\npublic_keys = ["%s"]\n' "$2" "$(sed -n 2p "$work/stage.pub")" \
+        >"$1/remotes.d/stage.toml"
+}
+
+time_staging() {
+    local payload_url=$1 round runs=$(((STAGE_RUNS + ROUNDS - 1) / ROUNDS))
+    local stage unstage floor
+    stage=$(quote "$bin/hwupctl" stage bench-stage)
+    unstage=$(quote "$bin/hwupctl" unstage bench-stage)
+    floor=$(quote sh -c "curl -sS $payload_url | sha256sum")
+    log "timing hwupctl stage against curl | sha256sum, $ROUNDS rounds of $runs runs"
+    : >"$work/stage.times"
+    : >"$work/stage.floor.times"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        if ! time_runs stage "$runs" "$stage" "$unstage"; then
+            result[stage.skip]="not measured: a timed hwupctl stage failed"
+            return
+        fi
+        time_runs stage.floor "$runs" "$floor" || return
+    done
+    result[stage]=$(median <"$work/stage.times")
+    result[stage.floor]=$(median <"$work/stage.floor.times")
+    result[stage.rate]=$(calc 'a * 1000 / b' "$STAGE_MIB" "${result[stage]}")
+    result[stage.floor_rate]=$(calc 'a * 1000 / b' "$STAGE_MIB" "${result[stage.floor]}")
 }
 
 # ---------------------------------------------------------------- report
@@ -699,7 +769,15 @@ floors() {
         echo "Catalog refresh: ${result[refresh.skip]}."
     fi
     echo
-    echo "Staging through the daemon: ${result[stage.skip]}."
+    if [[ -n ${result[stage]:-} ]]; then
+        echo "Staging a $STAGE_MIB MiB payload from a loopback HTTP server (\`serve_dir\`),"
+        echo "median of $STAGE_RUNS runs each, in alternating rounds: \`hwupctl stage\` took"
+        echo "$(fmt 1 "${result[stage]}") ms ($(fmt 1 "${result[stage.rate]}") MiB/s), and"
+        echo "\`curl | sha256sum\` of the same URL $(fmt 1 "${result[stage.floor]}") ms" \
+            "($(fmt 1 "${result[stage.floor_rate]}") MiB/s)."
+    else
+        echo "Staging through the daemon: ${result[stage.skip]}."
+    fi
     local name
     for name in bench_catalog bench_staging; do
         echo
