@@ -99,18 +99,37 @@ fn parse_civil(text: &str, now: Timestamp, local: &TimeZone) -> anyhow::Result<T
     Ok(zone.to_ambiguous_timestamp(civil).compatible()?)
 }
 
+/// Forms that [`parse`] accepts, for error messages.
+const ACCEPTED_FORMS: &str = "expected now, today, tomorrow, yesterday, +SPAN, SPAN ago, \
+     @SECONDS, YYYY-MM-DD [HH:MM[:SS]] or HH:MM[:SS], such as \"2026-12-24 06:00\" or \"+8h\"";
+
 /// Parses `YYYY-MM-DD[ HH:MM[:SS]]` or `HH:MM[:SS]` on `today`.
 fn parse_date_time(text: &str, today: Date) -> anyhow::Result<DateTime> {
     if let Ok(civil) = text.parse::<DateTime>() {
         return Ok(civil);
     }
-    if let Ok(date) = text.parse::<Date>() {
-        return Ok(date.to_datetime(Time::midnight()));
+    let date = text.get(..10).unwrap_or(text).parse::<Date>();
+    if let Ok(date) = date {
+        if text.len() == 10 {
+            return Ok(date.to_datetime(Time::midnight()));
+        }
+        bail!("invalid time after the date {date}; {ACCEPTED_FORMS}");
     }
-    let time: Time = text
-        .parse()
-        .context("expected \"YYYY-MM-DD [HH:MM[:SS]]\", \"HH:MM[:SS]\" or \"@SECONDS\"")?;
-    Ok(today.to_datetime(time))
+    if let Ok(time) = text.parse::<Time>() {
+        return Ok(today.to_datetime(time));
+    }
+    // A value shaped like a date gets the date parser's reason, such as a month of 13.
+    if looks_like_date(text) {
+        let reason = date.err().map(|e| e.to_string()).unwrap_or_default();
+        bail!("invalid date: {reason}");
+    }
+    bail!("{ACCEPTED_FORMS}")
+}
+
+/// Whether `text` starts with four digits and a dash, as `YYYY-MM-DD` does.
+fn looks_like_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-'
 }
 
 fn weekday_index(word: &str) -> Option<i64> {
@@ -129,4 +148,57 @@ fn zone_named(word: &str) -> Option<TimeZone> {
     TimeZone::get(word)
         .ok()
         .filter(|tz| tz.iana_name() == Some(word))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-12-04T18:00:00Z".parse().unwrap()
+    }
+
+    fn error_of(text: &str) -> String {
+        parse(text, now(), &TimeZone::UTC).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn date_time_and_span_parse() {
+        let at = parse("2026-12-24 06:00", now(), &TimeZone::UTC).unwrap();
+        assert_eq!(at.to_string(), "2026-12-24T06:00:00Z");
+        let date = parse("2026-12-24", now(), &TimeZone::UTC).unwrap();
+        assert_eq!(date.to_string(), "2026-12-24T00:00:00Z");
+        let time = parse("22:00", now(), &TimeZone::UTC).unwrap();
+        assert_eq!(time.to_string(), "2026-12-04T22:00:00Z");
+        let span = parse("+8h", now(), &TimeZone::UTC).unwrap();
+        assert_eq!(span.to_string(), "2026-12-05T02:00:00Z");
+    }
+
+    #[test]
+    fn unknown_word_lists_accepted_forms() {
+        let error = error_of("tomorrowish");
+        assert!(error.starts_with("expected now, today"), "{error}");
+        assert!(!error.contains("two digit"), "{error}");
+    }
+
+    #[test]
+    fn bad_month_gives_date_reason() {
+        let error = error_of("2026-13-01");
+        assert!(error.starts_with("invalid date:"), "{error}");
+        assert!(error.contains("month"), "{error}");
+    }
+
+    #[test]
+    fn bad_time_after_date_is_named() {
+        let error = error_of("2026-12-24 25:00");
+        assert!(
+            error.starts_with("invalid time after the date 2026-12-24"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn non_ascii_input_is_an_error() {
+        assert!(parse("2026-12-2ä 06:00", now(), &TimeZone::UTC).is_err());
+    }
 }
