@@ -112,7 +112,10 @@ mod tests {
 
         let error = crate::config::Config::parse("[schedule]\ninterval_secs = 0\n").unwrap_err();
         assert!(error.contains("line 2"), "{error}");
-        assert!(error.contains("outside the accepted range 1..=3600"), "{error}");
+        assert!(
+            error.contains("outside the accepted range 1..=3600"),
+            "{error}"
+        );
     }
 
     proptest! {
