@@ -36,6 +36,9 @@ pub struct Config {
     /// Timeouts of catalog downloads, the `[fetch]` section.
     #[serde(default)]
     pub fetch: crate::remote::FetchConfig,
+    /// How often the daemon checks its schedule, the `[schedule]` section.
+    #[serde(default)]
+    pub schedule: crate::schedule::ScheduleConfig,
 }
 
 /// Error reading or parsing the configuration file.

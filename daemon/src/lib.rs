@@ -21,6 +21,7 @@ pub mod policy;
 pub mod remote;
 pub mod report;
 pub mod root;
+pub mod schedule;
 pub mod scheduler;
 pub mod staging;
 pub mod version;

@@ -4,6 +4,8 @@
 pub mod bus;
 pub mod daemon;
 pub mod http;
+pub mod lab;
+pub mod root;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -5,6 +5,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::files::{read_payload, safe_name};
 use super::{check_target, versions};
@@ -18,6 +19,16 @@ use crate::version::normalize_nvm_version;
 
 /// Bytes per write to the NVM. sysfs hands a driver at most one page per `write`.
 pub const CHUNK_SIZE: usize = 4096;
+
+/// Maximum wait for the router to take an authentication request and return to the
+/// bus. NOTE: an estimate with a wide margin, not a measured restart time.
+pub const AUTHENTICATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Time between two checks of the router while it authenticates the image.
+const POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// The request that `nvm_authenticate` takes: authenticate the non-active image.
+const AUTHENTICATE_REQUEST: &str = "1";
 
 /// NVM updates of Thunderbolt and USB4 routers.
 pub struct Thunderbolt;
@@ -63,6 +74,9 @@ impl Backend for Thunderbolt {
         authenticate(&targets, image.len() as u64)?;
         tracing::info!(device = %device.id, release = %release.id,
             file = %file_name(&targets.authenticate), "started Thunderbolt NVM authentication");
+        if ctx.config.thunderbolt_authentication == ThunderboltAuthentication::Now {
+            wait_for_authentication(&targets, AUTHENTICATION_TIMEOUT)?;
+        }
         Ok(ApplyOutcome::Done)
     }
 
@@ -199,10 +213,48 @@ fn authenticate(targets: &Targets, total: u64) -> Result<(), BackendError> {
     if !targets.dir.is_dir() {
         return Err(vanished(targets, total, total));
     }
-    fs::write(&targets.authenticate, b"1").map_err(|e| match e.raw_os_error() {
+    fs::write(&targets.authenticate, AUTHENTICATE_REQUEST).map_err(|e| match e.raw_os_error() {
         Some(nix::libc::ENODEV) | Some(nix::libc::ENOENT) => vanished(targets, total, total),
         _ => BackendError::io("writing", &targets.authenticate, e),
     })
+}
+
+/// Waits until the router has taken the authentication request: its folder is
+/// present and `nvm_authenticate` no longer reads the request. Linux prints the last
+/// authentication status there with `%#x` (drivers/thunderbolt/switch.c), so it never
+/// reads `1`, and the router may leave the bus while it restarts with the new image.
+/// A plain file, as in a test root, keeps the request until a stand-in for the
+/// controller replaces it.
+fn wait_for_authentication(targets: &Targets, timeout: Duration) -> Result<(), BackendError> {
+    let deadline = Instant::now() + timeout;
+    let taken = || {
+        let status = read_attr(&targets.dir, "nvm_authenticate");
+        targets.dir.is_dir() && status.as_deref() != Some(AUTHENTICATE_REQUEST)
+    };
+    while !taken() {
+        if Instant::now() >= deadline {
+            return Err(authentication_timed_out(targets, timeout));
+        }
+        std::thread::sleep(POLL_INTERVAL);
+    }
+    Ok(())
+}
+
+/// Describes a router that is still restarting, or has not taken the request, after
+/// `timeout`. The running image is unchanged unless the router switches later.
+fn authentication_timed_out(targets: &Targets, timeout: Duration) -> BackendError {
+    let detail = match targets.dir.is_dir() {
+        true => "the request was not taken",
+        false => "the router did not come back on the bus",
+    };
+    let message =
+        format!("{detail} within {timeout:?}; reconnect the device, rescan and check nvm_version");
+    let source = io::Error::new(io::ErrorKind::TimedOut, message);
+    BackendError::io(
+        "waiting for the router to authenticate its NVM through",
+        &targets.authenticate,
+        source,
+    )
 }
 
 /// Maps a write error to `DeviceVanished` when the router's folder is gone.
@@ -240,5 +292,84 @@ fn pending_until_disconnect(ctx: &Context, verification: Verification) -> Verifi
             reason: format!("{reason}; the new image activates when the device is unplugged"),
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns the targets of a router folder in a temporary folder, with `status`
+    /// in `nvm_authenticate`.
+    fn router(status: &str) -> (tempfile::TempDir, Targets) {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("0-0");
+        fs::create_dir_all(dir.join("nvm_non_active0")).unwrap();
+        fs::write(dir.join("nvm_authenticate"), status).unwrap();
+        let targets = Targets {
+            nvmem: dir.join("nvm_non_active0/nvmem"),
+            authenticate: dir.join("nvm_authenticate"),
+            dir,
+        };
+        (temp, targets)
+    }
+
+    #[test]
+    fn taken_request_ends_the_wait() {
+        for status in ["0\n", "0x5\n"] {
+            let (_temp, targets) = router(status);
+            wait_for_authentication(&targets, Duration::ZERO).unwrap();
+        }
+    }
+
+    #[test]
+    fn pending_request_times_out() {
+        let (_temp, targets) = router("1");
+
+        let error = wait_for_authentication(&targets, Duration::from_millis(50)).unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.contains("request was not taken within 50ms"),
+            "{message}"
+        );
+        assert!(message.contains("nvm_authenticate"), "{message}");
+        assert!(!error.state_changed());
+    }
+
+    #[test]
+    fn router_that_stays_away_times_out() {
+        let (_temp, targets) = router("1");
+        fs::remove_dir_all(&targets.dir).unwrap();
+
+        let error = wait_for_authentication(&targets, Duration::from_millis(50)).unwrap_err();
+
+        let message = error.to_string();
+        assert!(
+            message.contains("did not come back on the bus"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn wait_covers_a_router_restart() {
+        let (_temp, targets) = router("1");
+        let dir = targets.dir.clone();
+        let controller = std::thread::spawn(move || {
+            let away = dir.with_file_name("0-0.restarting");
+            fs::rename(&dir, &away).unwrap();
+            fs::write(away.join("nvm_authenticate"), "0\n").unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            fs::rename(&away, &dir).unwrap();
+        });
+
+        let waited = wait_for_authentication(&targets, Duration::from_secs(60));
+
+        controller.join().unwrap();
+        waited.unwrap();
+        assert_eq!(
+            read_attr(&targets.dir, "nvm_authenticate").as_deref(),
+            Some("0")
+        );
     }
 }

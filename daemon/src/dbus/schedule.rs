@@ -1,8 +1,7 @@
-//! The daemon's own schedule: once a minute it stages what policy stages by
-//! itself and, inside an open maintenance window, starts the first staged
-//! update the planner puts in front (known exploited, then severity, then age).
-
-use std::time::Duration;
+//! The daemon's own schedule: every `[schedule] interval_secs` (a minute by
+//! default) it stages what policy stages by itself and, inside an open maintenance
+//! window, starts the first staged update the planner puts in front (known
+//! exploited, then severity, then age).
 
 use jiff::Timestamp;
 use zbus::object_server::ObjectServer;
@@ -12,14 +11,12 @@ use super::operations;
 use crate::policy::{Candidate, Decision, Environment, PowerState};
 use crate::scheduler::plan_candidates;
 
-/// Time between two looks at the schedule. Windows are given in minutes, so a
-/// minute is fine enough.
-const TICK: Duration = Duration::from_secs(60);
-
 /// Runs the schedule until the daemon stops.
 pub async fn run(server: ObjectServer, state: SharedState) {
+    let interval = lock(&state).config.schedule.interval();
+    tracing::info!(interval_secs = interval.as_secs(), "schedule started");
     loop {
-        tokio::time::sleep(TICK).await;
+        tokio::time::sleep(interval).await;
         tick(&server, &state).await;
     }
 }

@@ -38,7 +38,7 @@ pub enum Outcome {
     Failed {
         reason: String,
     },
-    /// Verification failed and the previous kernel module was restored.
+    /// The update failed and the previous kernel module was restored.
     RolledBack {
         reason: String,
     },

@@ -87,6 +87,12 @@ impl OpenAttempt<'_> {
             tracing::warn!(device = %device.id, error = %e, "kernel module rollback failed");
             return self.fail(format!("{reason}; rolling back failed: {e}"));
         }
+        self.fail_rolled_back(reason)
+    }
+
+    /// Records `failed` with `reason`, then `rolled-back`, once the previous kernel
+    /// module is back, and removes the attempt record.
+    pub fn fail_rolled_back(&mut self, reason: String) -> Result<Outcome, HistoryError> {
         self.record(UpdateState::Failed, Some(reason.clone()))?;
         let restored = format!("restored the previous module after: {reason}");
         self.record(UpdateState::RolledBack, Some(restored.clone()))?;

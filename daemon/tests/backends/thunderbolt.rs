@@ -3,6 +3,8 @@
 use std::fs;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use hwupd::backends::thunderbolt::{Thunderbolt, CHUNK_SIZE};
 use hwupd::backends::{ApplyOutcome, Backend, BackendError, BackendsConfig, Context, Progress};
@@ -21,6 +23,27 @@ fn router_machine() -> Machine {
     machine.write(&format!("{ROUTER}/nvm_active0/nvmem"), "active image");
     machine.write(&format!("{ROUTER}/nvm_authenticate"), "0\n");
     machine
+}
+
+/// Completes `count` authentication requests with status `0`, as the kernel shows
+/// it, in the role of the router's controller. Returns the number completed within
+/// a minute.
+fn complete_requests(machine: &Machine, count: usize) -> JoinHandle<usize> {
+    let file = machine.path(&format!("{ROUTER}/nvm_authenticate"));
+    std::thread::spawn(move || {
+        let mut completed = 0;
+        for _ in 0..60_000 {
+            if completed == count {
+                break;
+            }
+            if fs::read_to_string(&file).is_ok_and(|text| text == "1") {
+                fs::write(&file, "0\n").unwrap();
+                completed += 1;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        completed
+    })
 }
 
 fn nvm_release(version: &str) -> Release {
@@ -55,13 +78,19 @@ fn writes_image_in_chunks_and_authenticates() {
         .with_progress(Arc::new(move |p: Progress| {
             sink.lock().unwrap().push(p.written)
         }));
+    let controller = complete_requests(&machine, 1);
 
     let outcome = apply(&machine, &ctx, &image()).unwrap();
 
     assert_eq!(outcome, ApplyOutcome::Done);
     let nvmem = fs::read(machine.path(&format!("{ROUTER}/nvm_non_active0/nvmem"))).unwrap();
     assert_eq!(nvmem, image());
-    assert_eq!(machine.read(&format!("{ROUTER}/nvm_authenticate")), "1");
+    assert_eq!(
+        controller.join().unwrap(),
+        1,
+        "apply requested authentication"
+    );
+    assert_eq!(machine.read(&format!("{ROUTER}/nvm_authenticate")), "0\n");
     assert_eq!(
         machine.read(&format!("{ROUTER}/nvm_active0/nvmem")),
         "active image"
@@ -121,11 +150,13 @@ fn failed_authentication_write_names_the_file() {
 fn reapplying_writes_the_same_image() {
     let machine = router_machine();
     let ctx = machine.context(BackendsConfig::default());
+    let controller = complete_requests(&machine, 2);
 
     apply(&machine, &ctx, &image()).unwrap();
     let second = apply(&machine, &ctx, &image()).unwrap();
 
     assert_eq!(second, ApplyOutcome::Done);
+    assert_eq!(controller.join().unwrap(), 2);
     let nvmem = fs::read(machine.path(&format!("{ROUTER}/nvm_non_active0/nvmem"))).unwrap();
     assert_eq!(nvmem, image());
 }
