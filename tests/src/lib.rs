@@ -4,6 +4,7 @@
 pub mod bus;
 pub mod daemon;
 pub mod http;
+pub mod pause;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
