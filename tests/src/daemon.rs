@@ -1,5 +1,6 @@
 //! The real hwupd daemon, started on a test bus and stopped when dropped.
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -16,6 +17,17 @@ impl Daemon {
     /// Starts hwupd on `bus` with `root` and extra arguments, and waits until
     /// it owns its bus name.
     pub fn start(bus: &TestBus, root: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(bus, root, extra, &[])
+    }
+
+    /// Starts hwupd like [`Daemon::start`] with extra environment variables, which
+    /// override the default `HWUPD_LOG=debug`.
+    pub fn start_with_env(
+        bus: &TestBus,
+        root: &Path,
+        extra: &[&str],
+        env: &[(&str, &OsStr)],
+    ) -> Self {
         let state = bus.scratch("state");
         let child = bus
             .command(binary("hwupd"))
@@ -25,6 +37,7 @@ impl Daemon {
             .arg(&state)
             .args(extra)
             .env("HWUPD_LOG", "debug")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("spawning hwupd");
@@ -55,6 +68,22 @@ impl Daemon {
     /// Process id, for tests that send signals.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Kills the daemon with SIGKILL, as a crash or a power loss stops it, and waits
+    /// until the bus no longer lists its name, so that a new daemon can take it.
+    pub fn kill(mut self, bus: &TestBus) {
+        self.child.kill().expect("sending SIGKILL to hwupd");
+        self.child.wait().expect("waiting for the killed hwupd");
+
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while run(bus.command(binary("hwupctl")).arg("status")).code == Some(0) {
+            assert!(
+                Instant::now() < deadline,
+                "the bus still lists the name of the killed hwupd"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Stops the daemon with SIGTERM and returns its exit code.

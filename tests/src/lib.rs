@@ -5,6 +5,7 @@ pub mod bus;
 pub mod daemon;
 pub mod http;
 pub mod lab;
+pub mod pause;
 pub mod root;
 
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::files::read_payload;
-use super::{check_target, records};
+use super::{check_target, mounts, records};
 use super::{ApplyOutcome, Backend, BackendError, CapsuleDelivery, Context, Verification};
 use crate::catalog::document::{InstallMethod, Release};
 use crate::device::{Device, DeviceKind};
@@ -115,7 +115,7 @@ impl Backend for UefiCapsule {
         &self,
         ctx: &Context,
         device: &Device,
-        _release: &Release,
+        release: &Release,
     ) -> Result<ApplyOutcome, BackendError> {
         let fw_class = fw_class(device)?;
         let path = records::record_path(&ctx.state_dir, "uefi-capsule", fw_class)?;
@@ -124,8 +124,11 @@ impl Backend for UefiCapsule {
             method: "uefi-capsule".into(),
             reason,
         };
-        let record: PendingCapsule =
-            records::load(&path)?.ok_or_else(|| nothing("no capsule is staged for this device"))?;
+        let Some(record) = records::load::<PendingCapsule>(&path)? else {
+            let withdrawn = withdraw_unrecorded(ctx, device, fw_class, release);
+            return withdrawn
+                .unwrap_or_else(|| Err(nothing("no capsule is staged for this device")));
+        };
         if has_rebooted(ctx, &record) {
             return Err(nothing("the firmware has already processed the capsule"));
         }
@@ -195,6 +198,32 @@ fn has_rebooted(ctx: &Context, record: &PendingCapsule) -> bool {
             .as_deref()
             .is_none_or(|staged| !staged.exists()),
     }
+}
+
+/// Withdraws the capsule of `release` from the ESP when no record names it. An apply
+/// that stops after writing the capsule and before writing the record leaves one.
+/// Returns None when the ESP contains no capsule with the release's SHA-256 for the
+/// device.
+fn withdraw_unrecorded(
+    ctx: &Context,
+    device: &Device,
+    fw_class: &str,
+    release: &Release,
+) -> Option<Result<ApplyOutcome, BackendError>> {
+    let esp = mounts::find_esp(&ctx.root, ctx.config.esp.as_deref()).ok()?;
+    let staged = capsule::staged_path(&esp, fw_class);
+    let hash = match super::files::file_sha256(&staged) {
+        Ok(Some(hash)) => hash,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(BackendError::io("reading capsule", &staged, e))),
+    };
+    if !hash.eq_ignore_ascii_case(&release.payload.sha256) {
+        return None;
+    }
+
+    tracing::warn!(device = %device.id, release = %release.id, path = %staged.display(),
+        "withdrawing a capsule that has no record");
+    Some(capsule::unstage(ctx, &staged).map(|()| ApplyOutcome::Done))
 }
 
 fn save_record(ctx: &Context, fw_class: &str, record: &PendingCapsule) -> Result<(), BackendError> {

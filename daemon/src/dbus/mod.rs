@@ -12,4 +12,5 @@ pub mod policy;
 pub mod reports;
 pub mod schedule;
 pub mod service;
+mod test_pause;
 pub mod wire;

@@ -271,13 +271,14 @@ pub async fn apply(
             // The apply has its own history connection so it never holds the daemon's lock.
             let mut history = crate::history::History::open_in(&state_dir)
                 .map_err(|e| Error::Failed(format!("opening the history failed: {e}")))?;
-            crate::engine::apply_one(
+            crate::engine::apply_one_observed(
                 &context,
                 &mut history,
                 &staging,
                 &device,
                 &release,
                 &remote_id,
+                &mut super::test_pause::on_step,
             )
             .map_err(|e| Error::Failed(e.to_string()))
         })

@@ -13,7 +13,9 @@ use crate::device::Device;
 use crate::history::{History, Transition, UpdateState};
 use crate::staging::StagingStore;
 
-/// Points of an attempt that [`apply_one_observed`] reports, in this order.
+/// Points of an attempt that [`apply_one_observed`] reports, in this order. An attempt
+/// skips the points that its path does not pass, such as `Verified` for an update that
+/// waits for a reboot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// The checks passed, and nothing about the attempt is recorded yet.
@@ -24,6 +26,12 @@ pub enum Step {
     BackendApplied,
     /// The backend's `verify` returned, and its result is not recorded yet.
     Verified,
+    /// The attempt record is in phase `pending-reboot`, and the history still shows
+    /// `applying`.
+    PendingSaved,
+    /// The outcome or `pending-reboot` is in the history. The attempt record is not
+    /// removed yet, and a pending attempt keeps it until the update is verified.
+    Recorded,
 }
 
 /// Final or pending result of an attempt, as recorded in the history.
@@ -109,6 +117,7 @@ pub fn apply_one_observed(
         attempt_id,
         latest: applying,
         release,
+        on_step,
     };
     let record = attempt_record(ctx, attempt_id, device, release, remote_id);
     if let Err(e) = pending::save(&ctx.state_dir, &record) {
@@ -117,14 +126,14 @@ pub fn apply_one_observed(
             Err(format!("writing the attempt record failed: {e}")),
         );
     }
-    on_step(Step::Started);
+    attempt.reached(Step::Started);
 
     let outcome = run_backend(ctx, backend, staging, device, release);
-    on_step(Step::BackendApplied);
+    attempt.reached(Step::BackendApplied);
     let outcome = match outcome {
         Err(reason) => Err(reason),
         Ok(ApplyOutcome::PendingReboot) => pending_reboot(&mut attempt, device, record),
-        Ok(ApplyOutcome::Done) => verify(&mut attempt, backend, device, on_step),
+        Ok(ApplyOutcome::Done) => verify(&mut attempt, backend, device),
     };
     finish(&mut attempt, outcome)
 }

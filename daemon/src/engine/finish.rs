@@ -1,7 +1,7 @@
 //! Ending an open attempt: recording its outcome, rolling back kernel modules, and
 //! removing the attempt record once the history contains the final state.
 
-use super::apply::Outcome;
+use super::apply::{Outcome, Step};
 use super::pending;
 use crate::backends::{backend_for, Context, Verification};
 use crate::catalog::document::{InstallMethod, Release};
@@ -16,9 +16,16 @@ pub(super) struct OpenAttempt<'a> {
     /// The attempt's latest transition, which the next one copies its fields from.
     pub latest: Transition,
     pub release: &'a Release,
+    /// Observer of the [`Step`]s that the attempt passes.
+    pub on_step: &'a mut dyn FnMut(Step),
 }
 
 impl OpenAttempt<'_> {
+    /// Reports `step` to the observer.
+    pub fn reached(&mut self, step: Step) {
+        (self.on_step)(step);
+    }
+
     /// Records `state` with `reason` and logs it.
     pub fn record(
         &mut self,
@@ -42,6 +49,7 @@ impl OpenAttempt<'_> {
     /// Records `failed` and removes the attempt record.
     pub fn fail(&mut self, reason: String) -> Result<Outcome, HistoryError> {
         self.record(UpdateState::Failed, Some(reason.clone()))?;
+        self.reached(Step::Recorded);
         self.remove_record();
         Ok(Outcome::Failed { reason })
     }
@@ -63,6 +71,7 @@ impl OpenAttempt<'_> {
     fn succeed(&mut self, device: &Device) -> Result<Outcome, HistoryError> {
         self.latest.version_after = device.version.clone();
         self.record(UpdateState::Succeeded, None)?;
+        self.reached(Step::Recorded);
         self.remove_record();
         Ok(Outcome::Succeeded {
             version: device.version.clone(),
@@ -96,6 +105,7 @@ impl OpenAttempt<'_> {
         self.record(UpdateState::Failed, Some(reason.clone()))?;
         let restored = format!("restored the previous module after: {reason}");
         self.record(UpdateState::RolledBack, Some(restored.clone()))?;
+        self.reached(Step::Recorded);
         self.remove_record();
         Ok(Outcome::RolledBack { reason: restored })
     }

@@ -100,6 +100,7 @@ fn recover_record(
         attempt_id: record.attempt_id,
         latest: attempt.latest.transition.clone(),
         release: &record.release,
+        on_step: &mut |_| {},
     };
 
     // The final state was recorded, and only the record's removal was lost.

@@ -87,9 +87,12 @@ pub(super) fn pending_reboot(
         let reason = format!("writing the attempt record failed: {e}");
         return Err(withdraw(attempt, device, reason).into());
     }
+    attempt.reached(Step::PendingSaved);
+
     attempt
         .record(UpdateState::PendingReboot, None)
         .map_err(|e| e.to_string())?;
+    attempt.reached(Step::Recorded);
     Ok(Outcome::PendingReboot)
 }
 
@@ -116,12 +119,11 @@ pub(super) fn verify(
     attempt: &mut OpenAttempt<'_>,
     backend: &dyn Backend,
     device: &Device,
-    on_step: &mut dyn FnMut(Step),
 ) -> Result<Outcome, Failure> {
     let rescanned = find_device(attempt.ctx, &device.id)?
         .ok_or_else(|| format!("device {} not found after the apply", device.id))?;
     let verification = backend.verify(attempt.ctx, &rescanned, attempt.release);
-    on_step(Step::Verified);
+    attempt.reached(Step::Verified);
 
     match attempt.conclude(&rescanned, verification) {
         Ok(Some(outcome)) => Ok(outcome),

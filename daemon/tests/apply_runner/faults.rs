@@ -212,7 +212,126 @@ fn killed_capsule_apply_is_withdrawn() {
     assert_eq!(report.interrupted.len(), 1, "{report:?}");
     assert_eq!(rig.states(&device, &release), [Staged, Applying, Failed]);
     let reason = last_reason(&rig, &device, &release);
-    assert!(reason.contains("capsule was withdrawn"), "{reason}");
+    assert!(
+        reason.contains("the staged capsule was withdrawn"),
+        "{reason}"
+    );
     assert!(!staged_capsule(&rig).exists());
+    assert!(rig.pending_files().is_empty());
+}
+
+/// A kill inside the backend's apply, after it wrote the capsule to the ESP and before
+/// it wrote its own record, leaves a capsule that no backend record names.
+#[test]
+fn killed_before_capsule_record_is_withdrawn() {
+    let mut rig = capsule_rig();
+    let device = system_device(&rig);
+    let mut release = system_release();
+    rig.stage(&mut release, &device, &capsule(4096));
+    kill_child_at(&rig, &device, &release, Step::BackendApplied);
+    let backend_record = rig.machine.state_dir.join(format!(
+        "backends/uefi-capsule/{}.json",
+        crate::capsule::SYSTEM_FW
+    ));
+    fs::remove_file(backend_record).unwrap();
+
+    let report = rig.recover();
+
+    assert_eq!(report.interrupted.len(), 1, "{report:?}");
+    let reason = last_reason(&rig, &device, &release);
+    assert!(
+        reason.contains("the staged capsule was withdrawn"),
+        "{reason}"
+    );
+    assert!(!staged_capsule(&rig).exists());
+    assert!(rig.pending_files().is_empty());
+}
+
+/// Applies `release` and notes at each step the latest state that a second history
+/// connection reads and the number of attempt records on disk.
+fn observe_apply(
+    rig: &mut Rig,
+    device: &Device,
+    release: &Release,
+) -> Vec<(Step, Option<hwupd::history::UpdateState>, usize)> {
+    let reader = History::open_in(&rig.machine.state_dir).unwrap();
+    let pending = rig.machine.state_dir.join(engine::PENDING_DIR);
+    let mut seen = Vec::new();
+    let mut observe = |step: Step| {
+        let state = reader.last_state(&device.id, &release.id).unwrap();
+        let records = fs::read_dir(&pending).map_or(0, |entries| entries.count());
+        seen.push((step, state, records));
+    };
+    engine::apply_one_observed(
+        &rig.ctx,
+        &mut rig.history,
+        &rig.staging,
+        device,
+        release,
+        REMOTE,
+        &mut observe,
+    )
+    .unwrap();
+    seen
+}
+
+#[test]
+fn observer_sees_emulated_steps() {
+    let mut rig = Rig::emulated("none");
+    let device = rig.emulated_device();
+    let mut release = emulated_release("1.2.4");
+    rig.stage(&mut release, &device, b"1.2.4\n");
+
+    let seen = observe_apply(&mut rig, &device, &release);
+
+    let expected = [
+        (Step::Checked, Some(Staged), 0),
+        (Step::Started, Some(Applying), 1),
+        (Step::BackendApplied, Some(Applying), 1),
+        (Step::Verified, Some(Applying), 1),
+        (Step::Recorded, Some(Succeeded), 1),
+    ];
+    assert_eq!(seen, expected);
+    assert!(rig.pending_files().is_empty());
+}
+
+#[test]
+fn observer_sees_capsule_steps() {
+    let mut rig = capsule_rig();
+    let device = system_device(&rig);
+    let mut release = system_release();
+    rig.stage(&mut release, &device, &capsule(4096));
+
+    let seen = observe_apply(&mut rig, &device, &release);
+
+    let expected = [
+        (Step::Checked, Some(Staged), 0),
+        (Step::Started, Some(Applying), 1),
+        (Step::BackendApplied, Some(Applying), 1),
+        (Step::PendingSaved, Some(Applying), 1),
+        (Step::Recorded, Some(PendingReboot), 1),
+    ];
+    assert_eq!(seen, expected);
+    assert_eq!(rig.pending_files().len(), 1);
+}
+
+#[test]
+fn observer_sees_failure_recorded() {
+    let mut rig = Rig::emulated("apply");
+    let device = rig.emulated_device();
+    let mut release = emulated_release("1.2.4");
+    rig.stage(&mut release, &device, b"1.2.4\n");
+
+    let seen = observe_apply(&mut rig, &device, &release);
+
+    let steps: Vec<Step> = seen.iter().map(|(step, _, _)| *step).collect();
+    let expected = [
+        Step::Checked,
+        Step::Started,
+        Step::BackendApplied,
+        Step::Recorded,
+    ];
+    assert_eq!(steps, expected);
+    assert_eq!(seen[3], (Step::Recorded, Some(Failed), 1));
     assert!(rig.pending_files().is_empty());
 }

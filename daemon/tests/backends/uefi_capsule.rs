@@ -7,6 +7,7 @@ use hwupd::backends::uefi_capsule::UefiCapsule;
 use hwupd::backends::Verification;
 use hwupd::backends::{ApplyOutcome, Backend, BackendError, BackendsConfig, CapsuleDelivery};
 use hwupd::catalog::document::{InstallMethod, Release, VersionFormat};
+use sha2::{Digest, Sha256};
 
 use crate::support::{release, Machine};
 
@@ -299,6 +300,55 @@ fn rollback_withdraws_staged_capsule() {
         matches!(again, BackendError::NothingToRollBack { .. }),
         "{again:?}"
     );
+}
+
+/// Builds the state of an apply that stopped after writing the capsule and before
+/// writing its record, and returns the release whose payload has `payload_sha256`.
+fn capsule_without_record(machine: &Machine, payload_sha256: String) -> Release {
+    apply_system(machine, BackendsConfig::default(), &capsule(64, 1)).unwrap();
+    let record = machine
+        .state_dir
+        .join(format!("backends/uefi-capsule/{SYSTEM_FW}.json"));
+    fs::remove_file(record).unwrap();
+    let mut release = system_release("65590");
+    release.payload.sha256 = payload_sha256;
+    release
+}
+
+#[test]
+fn rollback_withdraws_capsule_without_record() {
+    let machine = capsule_machine(0x4);
+    let sha256 = format!("{:X}", Sha256::digest(capsule(64, 1)));
+    let release = capsule_without_record(&machine, sha256);
+    let ctx = machine.context(BackendsConfig::default());
+    let device = machine.device(&format!("esrt/{SYSTEM_FW}"));
+
+    let outcome = UefiCapsule.rollback(&ctx, &device, &release).unwrap();
+
+    assert_eq!(outcome, ApplyOutcome::Done);
+    assert!(!staged_path(&machine, SYSTEM_FW).exists());
+    assert_eq!(
+        os_indications(&machine),
+        0x1,
+        "only the capsule bit is cleared"
+    );
+}
+
+#[test]
+fn rollback_keeps_other_capsule_without_record() {
+    let machine = capsule_machine(0x4);
+    let release = capsule_without_record(&machine, "ab".repeat(32));
+    let ctx = machine.context(BackendsConfig::default());
+    let device = machine.device(&format!("esrt/{SYSTEM_FW}"));
+
+    let error = UefiCapsule.rollback(&ctx, &device, &release).unwrap_err();
+
+    assert!(
+        matches!(error, BackendError::NothingToRollBack { .. }),
+        "{error:?}"
+    );
+    assert!(staged_path(&machine, SYSTEM_FW).exists());
+    assert_eq!(os_indications(&machine), 0x5);
 }
 
 #[test]

@@ -57,11 +57,11 @@ pub fn stage_on_disk(
     fw_class: &str,
     bytes: &[u8],
 ) -> Result<PathBuf, BackendError> {
-    let folder = esp.join(CAPSULE_FOLDER);
+    let target = staged_path(esp, fw_class);
+    let folder = crate::fsutil::parent_folder(&target);
     fs::create_dir_all(&folder).map_err(|e| BackendError::io("creating folder", &folder, e))?;
     reject_other_capsules(&folder, fw_class)?;
 
-    let target = folder.join(format!("{fw_class}.cap"));
     let existing = file_sha256(&target).map_err(|e| BackendError::io("reading", &target, e))?;
     let written = match existing {
         Some(hash) if hash == sha256(bytes) => false,
@@ -77,6 +77,12 @@ pub fn stage_on_disk(
         return Err(undo_write(&target, written, error));
     }
     Ok(target)
+}
+
+/// Returns `<esp>/EFI/UpdateCapsule/<fw_class>.cap`, where capsule on disk stages the
+/// capsule of one ESRT entry.
+pub fn staged_path(esp: &Path, fw_class: &str) -> PathBuf {
+    esp.join(CAPSULE_FOLDER).join(format!("{fw_class}.cap"))
 }
 
 /// Removes a capsule written by this apply after a later step failed.
