@@ -106,11 +106,11 @@ enum Command {
     /// versions before and after. What each install method can undo:
     ///
     ///   kmod          puts the previous module file back, runs depmod and reloads
-    ///                 the module; a module in use switches at the next boot
-    ///   emulated      restores the version from before the last apply
-    ///   uefi-capsule  withdraws a capsule that waits for the next boot; firmware
-    ///                 that is installed already cannot be rolled back
-    ///   thunderbolt   cannot roll back; install an older release instead
+    ///                 the module. A module in use switches at the next boot.
+    ///   emulated      restores the version from before the last apply.
+    ///   uefi-capsule  withdraws a capsule that waits for the next boot. Firmware
+    ///                 that is installed already cannot be rolled back.
+    ///   thunderbolt   cannot roll back. Install an older release instead.
     ///
     /// hwupd keeps one previous version, so a second rollback fails and changes
     /// nothing, and it never applies a rolled-back release again. A rollback
@@ -128,7 +128,7 @@ enum Command {
         /// Device id, as `hwupctl devices` shows it.
         #[arg(value_name = "DEVICE_ID")]
         device: String,
-        /// Confirm the rollback; without it hwupctl changes nothing.
+        /// Confirm the rollback. Without it, hwupctl changes nothing.
         #[arg(long)]
         yes: bool,
         /// Print the job's result as JSON: {"attempt_id", "outcome", "release_id",

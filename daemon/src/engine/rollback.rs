@@ -114,8 +114,8 @@ fn check_attempt(attempt: &Attempt) -> Result<(), RollbackError> {
     }
 }
 
-/// Reports whether a `failed` record says that the failure left the device or its
-/// files changed, which is when a rollback can still undo something.
+/// Reports whether the reason of a `failed` record contains [`LEFT_CHANGED`], because
+/// only a failure that left the device or its files changed leaves something to undo.
 fn left_changed(failed: &Transition) -> bool {
     let reason = failed.reason.as_deref().unwrap_or_default();
     reason.contains(LEFT_CHANGED)
@@ -261,7 +261,7 @@ fn unchanged(device: &Device, release: &Release, source: BackendError) -> Rollba
     RollbackError::Unchanged {
         device_id: device.id.clone(),
         release_id: release.id.clone(),
-        source,
+        source: Box::new(source),
     }
 }
 

@@ -63,7 +63,7 @@ pub enum RollbackError {
         device_id: String,
         release_id: String,
         #[source]
-        source: BackendError,
+        source: Box<BackendError>,
     },
 
     /// The backend's `rollback` failed after it changed the device or its files. The

@@ -225,7 +225,7 @@ fn backend_without_backup_changes_nothing() {
         panic!("expected Unchanged, got {error:?}");
     };
     assert!(
-        matches!(source, BackendError::NothingToRollBack { .. }),
+        matches!(**source, BackendError::NothingToRollBack { .. }),
         "{source:?}"
     );
     assert!(error.to_string().contains("nothing was changed"), "{error}");
