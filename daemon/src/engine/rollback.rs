@@ -266,7 +266,7 @@ fn unchanged(device: &Device, release: &Release, source: BackendError) -> Rollba
 }
 
 /// Scans the device again and returns its version, or an empty version and a note that
-/// says why there is none.
+/// explains why there is none.
 fn rescanned_version(ctx: &Context, device_id: &str) -> (String, Option<String>) {
     match find_device(ctx, device_id) {
         Ok(Some(device)) => (device.version, None),
