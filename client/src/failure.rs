@@ -43,6 +43,7 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 pub const FAILED: u8 = 1;
+pub const USAGE: u8 = 2;
 pub const UNREACHABLE: u8 = 3;
 pub const NOT_AUTHORIZED: u8 = 4;
 pub const NOT_VERIFIED: u8 = 5;

@@ -99,6 +99,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Roll a device back to the version it ran before its latest update.
+    ///
+    /// The daemon undoes the device's latest update through its install method,
+    /// scans the device again and records `rolled-back` in the history with the
+    /// versions before and after. What each install method can undo:
+    ///
+    ///   kmod          puts the previous module file back, runs depmod and reloads
+    ///                 the module. A module in use switches at the next boot.
+    ///   emulated      restores the version from before the last apply.
+    ///   uefi-capsule  withdraws a capsule that waits for the next boot. Firmware
+    ///                 that is installed already cannot be rolled back.
+    ///   thunderbolt   cannot roll back. Install an older release instead.
+    ///
+    /// hwupd keeps one previous version, so a second rollback fails and changes
+    /// nothing, and it never applies a rolled-back release again. A rollback
+    /// replaces running firmware or drivers, so it needs --yes and the
+    /// org.hwupd.apply authorization, and it never runs beside an apply.
+    ///
+    /// Exit codes: 0 rolled back, 1 nothing to roll back or the rollback failed,
+    /// 2 --yes missing, 3 daemon or bus unreachable, 4 not authorized, 6 no
+    /// device has DEVICE_ID.
+    ///
+    /// Example: `hwupctl devices` lists the ids, then
+    /// `hwupctl rollback DEVICE_ID --yes` rolls one back.
+    #[command(verbatim_doc_comment)]
+    Rollback {
+        /// Device id, as `hwupctl devices` shows it.
+        #[arg(value_name = "DEVICE_ID")]
+        device: String,
+        /// Confirm the rollback. Without it, hwupctl changes nothing.
+        #[arg(long)]
+        yes: bool,
+        /// Print the job's result as JSON: {"attempt_id", "outcome", "release_id",
+        /// "install_method", "version_before", "version_after", "pending_reboot",
+        /// "reason"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the update history: every transition of every update, oldest first.
     History {
         /// Only this device id (see `hwupctl devices`).
@@ -218,6 +256,9 @@ fn run(command: Command) -> Result<(), Failure> {
                 yes,
                 json,
             } => update_cmd::apply(&release, now, yes, json).await,
+            Command::Rollback { device, yes, json } => {
+                update_cmd::rollback(&device, yes, json).await
+            }
             Command::History {
                 device,
                 limit,

@@ -25,6 +25,8 @@ pub trait Manager {
 
     fn apply(&self, release_id: &str, now: bool) -> zbus::Result<zbus::zvariant::OwnedObjectPath>;
 
+    fn rollback(&self, device_id: &str) -> zbus::Result<zbus::zvariant::OwnedObjectPath>;
+
     fn get_history(&self, device_id: &str, limit: u32) -> zbus::Result<String>;
 
     fn get_report(&self) -> zbus::Result<String>;

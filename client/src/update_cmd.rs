@@ -1,9 +1,9 @@
-//! `hwupctl refresh`, `remotes`, `updates`, `stage`, `unstage` and `apply`.
+//! `hwupctl refresh`, `remotes`, `updates`, `stage`, `unstage`, `apply` and `rollback`.
 
 use serde_json::Value;
 
 use crate::daemon_cmd::{manager, print_json};
-use crate::failure::{from_dbus, Failure, FAILED};
+use crate::failure::{from_dbus, Failure, FAILED, USAGE};
 
 fn parse_document(text: &str) -> Result<Value, Failure> {
     serde_json::from_str(text)
@@ -186,4 +186,37 @@ pub async fn apply(release: &str, now: bool, yes: bool, json: bool) -> Result<()
         println!("{}: {}", release, text(&document["outcome"]));
     }
     Ok(())
+}
+
+/// `hwupctl rollback DEVICE_ID --yes`. Like `apply --now`, it changes nothing
+/// without --yes.
+pub async fn rollback(device: &str, yes: bool, json: bool) -> Result<(), Failure> {
+    if !yes {
+        return Err(Failure::new(
+            USAGE,
+            format!(
+                "rollback replaces the running firmware or driver of device {device}; \
+                 confirm with --yes"
+            ),
+        ));
+    }
+    let document = run_job(manager().await?.rollback(device).await, json).await?;
+    if !json {
+        println!("{}", rollback_summary(device, &document));
+    }
+    Ok(())
+}
+
+/// Describes a finished rollback in one line.
+fn rollback_summary(device: &str, document: &Value) -> String {
+    let mut line = format!(
+        "{device}: rolled back {} from {} to {}",
+        text(&document["release_id"]),
+        text(&document["version_before"]),
+        text(&document["version_after"])
+    );
+    if document["pending_reboot"] == Value::Bool(true) {
+        line.push_str("; the previous version takes effect at the next boot");
+    }
+    line
 }

@@ -1,9 +1,13 @@
 //! The apply runner against copies of the laptop fixture: emulated devices, capsule on
-//! disk across a reboot, and a daemon killed at each step of an apply.
+//! disk across a reboot, a daemon killed at each step of an apply, and rollbacks.
 
 #[allow(dead_code)]
 #[path = "backends/support.rs"]
 mod support;
+
+#[allow(dead_code)]
+#[path = "backends/kmod_fixture.rs"]
+mod kmod_fixture;
 
 #[path = "apply_runner/capsule.rs"]
 mod capsule;
@@ -11,6 +15,8 @@ mod capsule;
 mod faults;
 #[path = "apply_runner/rig.rs"]
 mod rig;
+#[path = "apply_runner/rollback.rs"]
+mod rollback;
 
 use std::fs;
 

@@ -215,3 +215,57 @@ fn module_that_fails_to_load_is_rolled_back() {
     assert_eq!(loaded_version(&lab).as_deref(), Some("1.5"));
     assert_eq!(lab.device("module/nvme")["version"], "1.5");
 }
+
+#[test]
+fn rollback_puts_previous_module_back() {
+    let release = "nvme-2.0";
+    let lab = module_lab(release, "2.0");
+    let previous = std::fs::read(lab.root.path(UPDATES_NVME)).unwrap();
+    lab.configure(&format!("{}{OPEN_WINDOW}", backends_config(&lab)));
+    let _daemon = lab.start();
+    let device = lab.device("module/nvme");
+    let device_id = device["id"].as_str().unwrap();
+    lab.hwupctl_ok(&["refresh"]);
+    lab.hwupctl_ok(&["stage", release]);
+    lab.hwupctl_ok(&["apply", release]);
+    assert_eq!(lab.device("module/nvme")["version"], "2.0");
+
+    let rolled_back = lab.hwupctl_ok(&["rollback", device_id, "--yes"]);
+
+    let summary = format!("{device_id}: rolled back {release} from 2.0 to 1.5");
+    assert_eq!(rolled_back.stdout.trim(), summary);
+    assert_eq!(
+        std::fs::read(lab.root.path(UPDATES_NVME)).unwrap(),
+        previous
+    );
+    assert_eq!(indexed_version(&lab), "1.5");
+    assert_eq!(loaded_version(&lab).as_deref(), Some("1.5"));
+    assert_eq!(lab.device("module/nvme")["version"], "1.5");
+    let history = lab.history();
+    let states: Vec<&str> = history
+        .iter()
+        .map(|r| r["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["staged", "applying", "succeeded", "rolled-back"]);
+    let last = history.last().unwrap();
+    assert_eq!(last["version_before"], "2.0", "{last}");
+    assert_eq!(last["version_after"], "1.5", "{last}");
+    assert_eq!(last["install_method"], "kmod", "{last}");
+    assert_eq!(last_reason(&history), "rolled back by request");
+
+    // A second rollback fails and changes nothing.
+    let again = lab.hwupctl(&["rollback", device_id, "--yes"]);
+
+    assert_eq!(again.code, Some(1), "{}", again.stdout);
+    assert!(
+        again.stderr.contains("is already rolled back"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(lab.history(), history);
+    assert_eq!(
+        std::fs::read(lab.root.path(UPDATES_NVME)).unwrap(),
+        previous
+    );
+    assert_eq!(loaded_version(&lab).as_deref(), Some("1.5"));
+}

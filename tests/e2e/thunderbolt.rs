@@ -162,3 +162,38 @@ fn unchanged_nvm_version_fails() {
     assert!(applied.stderr.contains(&reason), "{}", applied.stderr);
     assert_eq!(lab.device("thunderbolt/0-0")["version"], "20.02");
 }
+
+#[test]
+fn rollback_is_rejected_for_thunderbolt() {
+    let lab = router_lab();
+    lab.configure(&config());
+    let _daemon = lab.start();
+    let device_id = lab.device("thunderbolt/0-0")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    lab.hwupctl_ok(&["refresh"]);
+    lab.hwupctl_ok(&["stage", RELEASE]);
+    let controller = start_controller(&lab, Controller::Restart);
+    lab.hwupctl_ok(&["apply", RELEASE]);
+    assert!(controller.join().unwrap(), "no authentication request");
+    let history = lab.history();
+
+    let rejected = lab.hwupctl(&["rollback", &device_id, "--yes"]);
+
+    assert_eq!(rejected.code, Some(1), "{}", rejected.stdout);
+    assert!(
+        rejected
+            .stderr
+            .contains("thunderbolt cannot roll back device"),
+        "{}",
+        rejected.stderr
+    );
+    assert!(
+        rejected.stderr.contains("install an older release instead"),
+        "{}",
+        rejected.stderr
+    );
+    assert_eq!(lab.history(), history);
+    assert_eq!(lab.device("thunderbolt/0-0")["version"], "20.03");
+}

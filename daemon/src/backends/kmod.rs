@@ -128,7 +128,8 @@ impl Backend for Kmod {
         install::run_depmod(ctx, &target, &record).map_err(BackendError::changed)?;
         let outcome = loader::reload(ctx, &target, &record.previous_or_installed())
             .map_err(BackendError::changed)?;
-        install::forget(&path, &record)?;
+        // The previous module is back by now, so a failure here still changed the state.
+        install::forget(&path, &record).map_err(BackendError::changed)?;
         tracing::info!(device = %device.id, release = %record.release_id, ?outcome,
             "rolled back kernel module");
         Ok(outcome)

@@ -35,7 +35,7 @@ pub struct DaemonState {
     pub history: History,
     pub policy: PolicyStore,
     pub catalogs: super::catalogs::CatalogState,
-    /// True while an apply job runs; applies never overlap.
+    /// True while an apply or rollback job runs; no two of them overlap.
     pub applying: bool,
     pub status: String,
 }
@@ -196,6 +196,20 @@ impl Manager {
     ) -> Result<OwnedObjectPath> {
         authorize(connection, &header, actions::APPLY).await?;
         super::operations::apply(server, self.state.clone(), release_id, now).await
+    }
+
+    /// Rolls a device back to the version from before its latest update, where the
+    /// install method keeps it. Needs the same authorization as `Apply`, and never
+    /// runs beside an apply. Returns the path of the job.
+    async fn rollback(
+        &self,
+        device_id: String,
+        #[zbus(object_server)] server: &ObjectServer,
+        #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(header)] header: Header<'_>,
+    ) -> Result<OwnedObjectPath> {
+        authorize(connection, &header, actions::APPLY).await?;
+        super::rollback::rollback(server, self.state.clone(), device_id).await
     }
 
     /// Returns the configured windows, the one open now and the next `count`

@@ -10,6 +10,7 @@ pub mod names;
 pub mod operations;
 pub mod policy;
 pub mod reports;
+pub mod rollback;
 pub mod schedule;
 pub mod service;
 mod test_pause;

@@ -343,7 +343,7 @@ fn finish_apply(result: crate::engine::ApplyResult) -> Result<String> {
 }
 
 /// Scans again after an apply so device objects show the new versions.
-async fn rescan(server: &ObjectServer, state: &SharedState) {
+pub(super) async fn rescan(server: &ObjectServer, state: &SharedState) {
     let (root, state_dir, config) = {
         let guard = lock(state);
         (

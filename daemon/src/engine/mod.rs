@@ -35,11 +35,20 @@
 //!   the history calls failed.
 //! - An attempt whose record is in phase `pending-reboot` is only verified, never
 //!   applied again, and it stays pending until the backend reports a final result.
-//! - `succeeded` is final in the history, and [`apply_one`] rejects an update that
-//!   has succeeded or that has an attempt in `applying` or `pending-reboot`.
+//! - `succeeded` is followed only by the outcome of a rollback, and [`apply_one`]
+//!   rejects an update that has ever succeeded, rolled back or not, or that has an
+//!   attempt in `applying` or `pending-reboot`.
 //! - The record is written before the history moves to `pending-reboot`, and removed
 //!   only after the final state is recorded, so a crash between the two writes
 //!   leaves both, and [`recover`] completes the missing one.
+//!
+//! # Rollback by request
+//!
+//! [`rollback_one`] undoes a device's latest attempt through the backend's `rollback`
+//! and records `rolled-back` in that attempt, or `failed` when the rollback changed the
+//! device and then failed. Like an apply, it is blocking and must not overlap one.
+//! NOTE: no record is written before the backend runs, so a daemon stopped during a
+//! rollback leaves the attempt `succeeded` while the device may run the previous version.
 
 mod apply;
 mod error;
@@ -47,6 +56,8 @@ mod finish;
 mod pending;
 mod recovery;
 mod rescan;
+mod rollback;
+mod rollback_error;
 mod staged;
 mod steps;
 
@@ -54,6 +65,8 @@ pub use apply::{apply_one, apply_one_observed, ApplyResult, Outcome, Step};
 pub use error::ApplyError;
 pub use pending::{AttemptRecord, Phase, PENDING_DIR};
 pub use recovery::{recover, RecoveryReport};
+pub use rollback::{rollback_one, RollbackResult, ROLLBACK_REASON};
+pub use rollback_error::RollbackError;
 
 /// Reason recorded for an attempt that the daemon stopped in the middle of.
 pub const INTERRUPTED_REASON: &str = "interrupted: the daemon stopped during the apply, and \
@@ -62,3 +75,7 @@ pub const INTERRUPTED_REASON: &str = "interrupted: the daemon stopped during the
 
 /// Reason recorded when a device is missing from the scan after a restart.
 pub const DEVICE_NOT_FOUND_AFTER_RESTART: &str = "device not found after restart";
+
+/// Text that a `failed` reason contains when the failure left the device or its files
+/// changed, which [`rollback_one`] may still undo.
+pub const LEFT_CHANGED: &str = "the device or its files may be left changed";

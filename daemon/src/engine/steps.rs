@@ -65,7 +65,7 @@ fn apply_payload(
 fn apply_failure(error: &BackendError) -> Failure {
     let restored = matches!(error, BackendError::LoadFailed { rollback: None, .. });
     let reason = match error.state_changed() {
-        true => format!("{error}; the device or its files may be left changed"),
+        true => format!("{error}; {}", super::LEFT_CHANGED),
         false => error.to_string(),
     };
     Failure { reason, restored }

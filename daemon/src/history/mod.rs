@@ -75,8 +75,8 @@ impl History {
     /// staged) of the update with the same reason is not recorded, so that periodic
     /// refreshes do not flood the table. It returns the id of the existing record.
     /// A transition that [`UpdateState::allowed_after`] rejects returns
-    /// [`HistoryError::InvalidTransition`], and a `succeeded` update takes no further
-    /// transitions.
+    /// [`HistoryError::InvalidTransition`]. A `succeeded` update takes only the outcome
+    /// of a rollback by request, `rolled-back` or `failed`.
     pub fn record(&mut self, transition: &Transition) -> Result<i64, HistoryError> {
         write::record(&mut self.connection, transition)
     }

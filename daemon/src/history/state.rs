@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// An update starts in one of the standing states (offered, deferred, approved, staged),
 /// moves between them as policy and staging decide, and enters an apply attempt with
 /// `applying`. The attempt ends in `succeeded`, `failed` or `rolled-back`, or waits in
-/// `pending-reboot` until the firmware or kernel reports the result.
+/// `pending-reboot` until the firmware or kernel reports the result. An administrator
+/// may roll back a `succeeded` update, which then ends in `rolled-back`, or in `failed`
+/// when the rollback fails after changing the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UpdateState {
@@ -64,8 +66,8 @@ const FROM_READY: [UpdateState; 5] = [Offered, Deferred, Approved, Staged, Apply
 /// States that may follow `pending-reboot`: the result that the device reports after boot.
 const FROM_PENDING_REBOOT: [UpdateState; 3] = [Succeeded, Failed, RolledBack];
 
-/// No state follows `succeeded`.
-const FINAL: [UpdateState; 0] = [];
+/// States that may follow `succeeded`: only the outcomes of a rollback by request.
+const FROM_SUCCEEDED: [UpdateState; 2] = [Failed, RolledBack];
 
 impl UpdateState {
     /// Returns the kebab-case name stored in the database and shown to users.
@@ -86,7 +88,8 @@ impl UpdateState {
     /// Returns the states that may follow `from`; `None` means no record exists yet.
     ///
     /// `applying` needs an approval or a staged payload first, so an attempt never starts
-    /// from a bare offer. `succeeded` is final, so an update is never applied twice.
+    /// from a bare offer. No standing state and no `applying` follows `succeeded`, so an
+    /// update is never applied twice, even after it was rolled back.
     pub fn allowed_after(from: Option<UpdateState>) -> &'static [UpdateState] {
         match from {
             None | Some(Offered) | Some(Deferred) | Some(RolledBack) => &STANDING,
@@ -94,7 +97,7 @@ impl UpdateState {
             Some(Applying) => &FROM_APPLYING,
             Some(PendingReboot) => &FROM_PENDING_REBOOT,
             Some(Failed) => &FROM_FAILED,
-            Some(Succeeded) => &FINAL,
+            Some(Succeeded) => &FROM_SUCCEEDED,
         }
     }
 

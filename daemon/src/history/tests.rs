@@ -111,7 +111,7 @@ fn transition_table_is_exact() {
             &[PendingReboot, Succeeded, Failed, RolledBack],
         ),
         (Some(PendingReboot), &[Succeeded, Failed, RolledBack]),
-        (Some(Succeeded), &[]),
+        (Some(Succeeded), &[Failed, RolledBack]),
         (
             Some(Failed),
             &[Offered, Deferred, Approved, Staged, RolledBack],
@@ -234,6 +234,36 @@ fn attempt_ids_group_an_apply() {
     };
     let grouped = states_of(&history.list(&filter).unwrap());
     assert_eq!(grouped, [Applying, Failed, RolledBack]);
+}
+
+#[test]
+fn rollback_after_success_joins_the_attempt() {
+    let (_dir, mut history) = open_temp();
+    record_all(&mut history, &[Staged, Applying, Succeeded], "d", "r");
+    record_all(&mut history, &[RolledBack], "d", "r");
+
+    let attempt = history.attempts().unwrap().pop().unwrap();
+
+    assert_eq!(attempt.latest.transition.state, RolledBack);
+    assert_eq!(attempt.latest.attempt_id, Some(attempt.attempt_id));
+    assert!(history.has_succeeded("d", "r").unwrap());
+}
+
+#[test]
+fn failed_rollback_can_be_retried() {
+    let (_dir, mut history) = open_temp();
+    record_all(&mut history, &[Staged, Applying, Succeeded], "d", "r");
+    record_all(&mut history, &[Failed, RolledBack], "d", "r");
+
+    let attempt = history.attempts().unwrap().pop().unwrap();
+
+    assert_eq!(attempt.latest.transition.state, RolledBack);
+    let grouped = Filter {
+        attempt_id: Some(attempt.attempt_id),
+        ..Filter::default()
+    };
+    let states = states_of(&history.list(&grouped).unwrap());
+    assert_eq!(states, [Applying, Succeeded, Failed, RolledBack]);
 }
 
 #[test]

@@ -81,7 +81,7 @@ pub fn reboot_with_esrt(rig: &Rig, fw_version: u64, status: u64) {
         .set_boot_id("22222222-2222-2222-2222-222222222222");
 }
 
-fn apply_capsule(rig: &mut Rig) -> (Device, Release, i64) {
+pub fn apply_capsule(rig: &mut Rig) -> (Device, Release, i64) {
     let device = system_device(rig);
     let mut release = system_release();
     rig.stage(&mut release, &device, &capsule(4096));

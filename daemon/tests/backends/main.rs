@@ -2,6 +2,7 @@
 
 mod emulated;
 mod kmod;
+mod kmod_fixture;
 mod support;
 mod thunderbolt;
 mod uefi_capsule;
