@@ -6,7 +6,7 @@ use jiff::tz::TimeZone;
 use super::finish::OpenAttempt;
 use super::pending;
 use super::rescan::find_device;
-use super::{RollbackError, LEFT_CHANGED};
+use super::{RollbackError, Step, LEFT_CHANGED};
 use crate::backends::{backend_for, ApplyOutcome, Backend, BackendError, Context};
 use crate::catalog::document::{Devices, InstallMethod, Payload, Release, Ring, Rollout};
 use crate::device::Device;
@@ -60,12 +60,15 @@ pub fn rollback_one(
     let rolled_back = backend.rollback(ctx, device, &release);
 
     let expected = attempt.start.transition.version_before.clone();
+    // A rollback has no apply steps to observe.
+    let mut no_steps = |_: Step| {};
     let mut open = OpenAttempt {
         ctx,
         history,
         attempt_id: attempt.attempt_id,
         latest: attempt.latest.transition,
         release: &release,
+        on_step: &mut no_steps,
     };
     match rolled_back {
         Ok(outcome) => record_rolled_back(&mut open, device, outcome, reason, &expected),
