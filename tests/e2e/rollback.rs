@@ -82,6 +82,13 @@ fn emulated_rollback_needs_yes_and_prints_json() {
     assert_eq!(lab.device("emulated/bmc")["version"], "1.0");
     let states = lab.states();
     assert_eq!(states, ["staged", "applying", "succeeded", "rolled-back"]);
+
+    // The release is offered again by version, but held back, so no window retries it.
+    let updates = parse_json(&lab.hwupctl_ok(&["updates", "--json"]));
+    let entry = &updates["updates"][0];
+    assert_eq!(entry["release_id"], RELEASE, "{updates}");
+    let reason = entry["held_back_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("rolled back"), "{updates}");
 }
 
 #[test]

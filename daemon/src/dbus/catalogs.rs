@@ -83,8 +83,29 @@ impl DaemonState {
             let matches = Matcher::new(&loaded.catalog, &hardware_ids).match_devices(&devices);
             entries.extend(update_entries(&matches));
         }
+        self.hold_back_applied_before(&mut entries);
         crate::matching::sort_entries(&mut entries);
         entries
+    }
+
+    /// Holds back each release that succeeded on its device before, which the device
+    /// runs no longer after a rollback or a downgrade. The engine applies a release to
+    /// a device only once, so offering it again would only fail at every window.
+    fn hold_back_applied_before(&self, entries: &mut [UpdateEntry]) {
+        for entry in entries.iter_mut().filter(|e| e.held_back_reason.is_none()) {
+            match self
+                .history
+                .has_succeeded(&entry.device_id, &entry.release_id)
+            {
+                Ok(false) => {}
+                Ok(true) => entry.held_back_reason = Some(APPLIED_BEFORE_REASON.to_string()),
+                Err(error) => {
+                    tracing::warn!(device = %entry.device_id, release = %entry.release_id,
+                        %error, "reading the history failed, so the update is held back");
+                    entry.held_back_reason = Some(format!("reading the history failed: {error}"));
+                }
+            }
+        }
     }
 
     /// Finds a release by id in the loaded catalogs, with its remote.
@@ -108,6 +129,10 @@ impl DaemonState {
         }
     }
 }
+
+/// Held-back reason of a release that succeeded on the device before.
+pub const APPLIED_BEFORE_REASON: &str = "applied to this device before and since rolled back \
+     or downgraded; hwupd applies a release to a device only once";
 
 /// Returns `{"updates": [...]}`, each entry with whether it is staged and the
 /// policy's decision (`decision`, `waiting_reason`).
