@@ -69,10 +69,15 @@ fn decide(state: &SharedState) -> (Vec<String>, Option<String>) {
         power: &power,
         apply_now: false,
     };
-    let to_stage = releases
+    // A payload that a stage job is still downloading is skipped, and a release offered
+    // for several devices is staged by one job, so no tick starts a job that fails
+    // because another one holds the payload.
+    let staging = &guard.catalogs.staging;
+    let mut to_stage: Vec<String> = releases
         .iter()
         .filter(|(release, device, staged)| {
             !staged
+                && !staging.is_in_flight(&release.payload.sha256)
                 && policy.decide(
                     &Candidate {
                         release,
@@ -84,6 +89,8 @@ fn decide(state: &SharedState) -> (Vec<String>, Option<String>) {
         })
         .map(|(release, _, _)| release.id.clone())
         .collect();
+    let mut seen = std::collections::HashSet::new();
+    to_stage.retain(|id| seen.insert(id.clone()));
     let candidates: Vec<Candidate<'_>> = releases
         .iter()
         .filter(|(_, _, staged)| *staged)

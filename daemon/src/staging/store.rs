@@ -80,6 +80,11 @@ impl StagingStore {
         &self.folder
     }
 
+    /// Returns whether a stage job is downloading or verifying the payload `sha256` now.
+    pub fn is_in_flight(&self, sha256: &str) -> bool {
+        self.lock().in_flight.contains(sha256)
+    }
+
     /// Returns the staged payloads, one per release and device.
     pub fn list(&self) -> Vec<StagedPayload> {
         self.lock().items.clone()
