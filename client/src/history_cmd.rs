@@ -97,8 +97,43 @@ fn severity_counts(counts: &hwupd::report::SeverityCounts) -> String {
     format!("{}/{}/{}/{}", c.critical, c.high, c.medium, c.low)
 }
 
-fn summary(report: &Report) -> String {
+/// Describes the catalogs the figures come from, with a warning when none is current,
+/// because "up-to-date" then only means that no known update is missing.
+fn catalog_lines(report: &Report) -> String {
     let mut out = String::new();
+    if report.catalogs.is_empty() {
+        out.push_str(
+            "Warning: no catalog is accepted, so the statuses only reflect the history; \
+             add a remote and run `hwupctl refresh`\n",
+        );
+        return out;
+    }
+    for catalog in &report.catalogs {
+        let state = if catalog.expired {
+            "expired"
+        } else {
+            "expires"
+        };
+        let _ = writeln!(
+            out,
+            "Catalog {}: serial {}, issued {}, {state} {}",
+            cell(&catalog.remote_id),
+            catalog.serial,
+            catalog.issued,
+            catalog.expires
+        );
+    }
+    if report.usable_catalogs() == 0 {
+        out.push_str(
+            "Warning: every catalog has expired, so newer updates may be missing; \
+             run `hwupctl refresh`\n",
+        );
+    }
+    out
+}
+
+fn summary(report: &Report) -> String {
+    let mut out = catalog_lines(report);
     let m = &report.missing;
     let _ = writeln!(
         out,
@@ -227,6 +262,22 @@ mod tests {
     }
 
     #[test]
+    fn expired_catalogs_give_warning() {
+        let mut report = sample_report();
+        report.catalogs.push(hwupd::report::CatalogFreshness {
+            remote_id: "lab".to_string(),
+            serial: 7,
+            issued: "2025-12-01T00:00:00Z".parse().unwrap(),
+            expires: "2026-01-01T00:00:00Z".parse().unwrap(),
+            expired: true,
+        });
+        let table = render_report(&report, ReportFormat::Table).unwrap();
+        assert!(table.contains("Catalog lab: serial 7"), "{table}");
+        assert!(table.contains("expired 2026-01-01T00:00:00Z"), "{table}");
+        assert!(table.contains("every catalog has expired"), "{table}");
+    }
+
+    #[test]
     fn report_renders_in_every_format() {
         let report = sample_report();
         let table = render_report(&report, ReportFormat::Table).unwrap();
@@ -234,6 +285,7 @@ mod tests {
         assert!(table.contains("1/0/0/0"), "{table}");
         assert!(table.contains("45 days"), "{table}");
         assert!(table.contains("Missing updates: 1 critical"), "{table}");
+        assert!(table.contains("Warning: no catalog is accepted"), "{table}");
 
         let json = render_report(&report, ReportFormat::Json).unwrap();
         let parsed: Report = serde_json::from_str(&json).unwrap();

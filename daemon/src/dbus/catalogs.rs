@@ -79,9 +79,14 @@ impl DaemonState {
         let devices = self.inventory.devices.clone();
         let hardware_ids = self.inventory.hardware_ids.clone();
         let mut entries = Vec::new();
+        let now = Timestamp::now();
         for loaded in self.loaded_catalogs() {
             let matches = Matcher::new(&loaded.catalog, &hardware_ids).match_devices(&devices);
-            entries.extend(update_entries(&matches));
+            let mut found = update_entries(&matches);
+            if loaded.catalog.is_expired_at(now) {
+                hold_back_expired(&mut found, &loaded.remote.id, loaded.catalog.expires);
+            }
+            entries.extend(found);
         }
         self.hold_back_applied_before(&mut entries);
         crate::matching::sort_entries(&mut entries);
@@ -126,6 +131,21 @@ impl DaemonState {
             config: self.config.policy.clone(),
             state: self.policy.state().clone(),
             machine_id: MachineId::read(&self.root).ok(),
+        }
+    }
+}
+
+/// Holds back the offered entries of a catalog that expired at `expires`. An expired
+/// catalog may lack newer releases or withdrawals that its publisher signed since, so
+/// nothing from it is staged or applied until a refresh brings a current one.
+fn hold_back_expired(entries: &mut [UpdateEntry], remote_id: &str, expires: Timestamp) {
+    for entry in entries.iter_mut() {
+        entry.catalog_expired = true;
+        if entry.held_back_reason.is_none() {
+            entry.held_back_reason = Some(format!(
+                "the catalog of remote {remote_id} expired at {expires}; run `hwupctl refresh`, \
+                 because hwupd stages and applies nothing from an expired catalog"
+            ));
         }
     }
 }

@@ -43,9 +43,10 @@ pub struct DaemonState {
 impl DaemonState {
     /// Returns the updates the catalogs offer for this machine's devices.
     pub fn available_updates(&mut self) -> Vec<AvailableUpdate> {
+        // An update held back only because its catalog expired is still missing.
         self.update_entries()
             .into_iter()
-            .filter(|entry| entry.held_back_reason.is_none())
+            .filter(|entry| entry.held_back_reason.is_none() || entry.catalog_expired)
             .map(|entry| AvailableUpdate {
                 device_id: entry.device_id,
                 release_id: entry.release_id,

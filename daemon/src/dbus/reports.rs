@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use super::error::{Error, Result};
 use super::manager::DaemonState;
 use crate::history::{Filter, Record};
-use crate::report::Report;
+use crate::report::{CatalogFreshness, Report};
 
 /// Most records one `GetHistory` call returns, so a reply stays well below
 /// the bus's message size limit.
@@ -39,14 +39,27 @@ pub fn history_json(state: &DaemonState, device_id: &str, limit: u32) -> Result<
 
 /// Builds the report from the inventory, the available updates and the history.
 pub fn report(state: &mut DaemonState) -> Result<Report> {
+    let now = Timestamp::now();
     let updates = state.available_updates();
-    Report::generate(
-        &state.inventory.devices,
-        &updates,
-        &state.history,
-        Timestamp::now(),
-    )
-    .map_err(|e| Error::Failed(format!("building the report failed: {e}")))
+    let mut report = Report::generate(&state.inventory.devices, &updates, &state.history, now)
+        .map_err(|e| Error::Failed(format!("building the report failed: {e}")))?;
+    report.catalogs = catalog_freshness(state, now);
+    Ok(report)
+}
+
+/// Returns the header figures of every loaded catalog, in remote order.
+fn catalog_freshness(state: &mut DaemonState, now: Timestamp) -> Vec<CatalogFreshness> {
+    state
+        .loaded_catalogs()
+        .iter()
+        .map(|loaded| CatalogFreshness {
+            remote_id: loaded.remote.id.clone(),
+            serial: loaded.catalog.serial,
+            issued: loaded.catalog.issued,
+            expires: loaded.catalog.expires,
+            expired: loaded.catalog.is_expired_at(now),
+        })
+        .collect()
 }
 
 /// Writes the Prometheus textfile when the config names one, logging failures.

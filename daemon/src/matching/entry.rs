@@ -31,6 +31,10 @@ pub struct UpdateEntry {
     pub payload_size: u64,
     /// Why the release is held back, or None for an update that is offered.
     pub held_back_reason: Option<String>,
+    /// Whether the catalog that offers the release has expired. Such a release is held
+    /// back from staging and applying, but still counts as missing in reports.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub catalog_expired: bool,
 }
 
 /// The document that `hwupctl updates --json` prints: `{"updates": [...]}`.
@@ -57,6 +61,7 @@ impl UpdateEntry {
             reboot_required: release.reboot_required,
             payload_size: release.payload.size,
             held_back_reason: None,
+            catalog_expired: false,
         }
     }
 }

@@ -84,6 +84,7 @@ impl Report {
             oldest_missing_critical: oldest(rows.iter().map(|r| &r.oldest_missing_critical)),
             deployments: deployments(&history.attempts, now),
             devices: rows,
+            catalogs: Vec::new(),
         }
     }
 }

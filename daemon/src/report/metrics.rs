@@ -27,6 +27,7 @@ pub fn to_text(report: &Report) -> String {
     write_missing(&mut out, report);
     write_devices(&mut out, report);
     write_deployments(&mut out, report);
+    write_catalogs(&mut out, report);
 
     family(
         &mut out,
@@ -41,6 +42,30 @@ pub fn to_text(report: &Report) -> String {
         report.generated_unix,
     );
     out
+}
+
+fn write_catalogs(out: &mut String, report: &Report) {
+    let name = "hwupd_catalogs_usable";
+    let help = "Remotes whose accepted catalog has not expired. At 0 the missing-update \
+                figures cover nothing new.";
+    family(out, name, "gauge", help);
+    sample(out, name, &[], report.usable_catalogs());
+
+    let name = "hwupd_catalog_issued_timestamp_seconds";
+    let help = "Issue time of each remote's accepted catalog, in seconds since the Unix epoch.";
+    family(out, name, "gauge", help);
+    for catalog in &report.catalogs {
+        let labels = [("remote", catalog.remote_id.as_str())];
+        sample(out, name, &labels, catalog.issued.as_second());
+    }
+
+    let name = "hwupd_catalog_expiry_timestamp_seconds";
+    let help = "Expiry time of each remote's accepted catalog, in seconds since the Unix epoch.";
+    family(out, name, "gauge", help);
+    for catalog in &report.catalogs {
+        let labels = [("remote", catalog.remote_id.as_str())];
+        sample(out, name, &labels, catalog.expires.as_second());
+    }
 }
 
 fn write_missing(out: &mut String, report: &Report) {

@@ -186,6 +186,21 @@ pub struct Report {
     pub missing_known_exploited: usize,
     pub oldest_missing_critical: Option<OldestMissing>,
     pub deployments: Deployments,
+    /// The accepted catalog of each remote. With none, or with every one expired, the
+    /// device statuses only reflect the history, because no current catalog says what
+    /// is missing.
+    #[serde(default)]
+    pub catalogs: Vec<CatalogFreshness>,
+}
+
+/// Serial, issue and expiry time of one remote's accepted catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogFreshness {
+    pub remote_id: String,
+    pub serial: u64,
+    pub issued: Timestamp,
+    pub expires: Timestamp,
+    pub expired: bool,
 }
 
 impl SeverityCounts {
@@ -217,6 +232,11 @@ impl OutcomeCounts {
 }
 
 impl Report {
+    /// Returns the number of accepted catalogs that have not expired.
+    pub fn usable_catalogs(&self) -> usize {
+        self.catalogs.iter().filter(|c| !c.expired).count()
+    }
+
     /// Returns the report as pretty-printed JSON.
     pub fn to_json(&self) -> serde_json::Result<String> {
         serde_json::to_string_pretty(self)

@@ -178,7 +178,15 @@ fn golden_report() -> Report {
     let devices = devices();
     let (_dir, history) = history(&devices);
     let now: Timestamp = NOW.parse().unwrap();
-    Report::generate(&devices, &updates(&devices), &history, now).unwrap()
+    let mut report = Report::generate(&devices, &updates(&devices), &history, now).unwrap();
+    report.catalogs.push(CatalogFreshness {
+        remote_id: "vendor".to_string(),
+        serial: 42,
+        issued: "2026-01-10T00:00:00Z".parse().unwrap(),
+        expires: "2026-02-10T00:00:00Z".parse().unwrap(),
+        expired: false,
+    });
+    report
 }
 
 fn check_golden(name: &str, actual: &str) {

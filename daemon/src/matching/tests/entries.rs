@@ -23,6 +23,7 @@ fn entry(release_id: &str, exploited: bool, severity: Severity, released: Date) 
         reboot_required: false,
         payload_size: 10,
         held_back_reason: None,
+        catalog_expired: false,
     }
 }
 
