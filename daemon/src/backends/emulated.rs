@@ -31,6 +31,8 @@ const MAX_VERSION_PAYLOAD: usize = 64;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmulatedConfig {
+    /// Devices with distinct ids, because the id names the device and its state file.
+    #[serde(deserialize_with = "deserialize_devices")]
     pub devices: Vec<EmulatedDeviceConfig>,
 }
 
@@ -67,6 +69,23 @@ pub enum EmulatedFailure {
 
 fn plain() -> VersionFormat {
     VersionFormat::Plain
+}
+
+fn deserialize_devices<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<EmulatedDeviceConfig>, D::Error> {
+    let devices = Vec::<EmulatedDeviceConfig>::deserialize(deserializer)?;
+    let mut seen = std::collections::HashSet::new();
+    for device in &devices {
+        if !seen.insert(device.id.as_str()) {
+            return Err(serde::de::Error::custom(format!(
+                "emulated device id {:?} appears twice; give each [[emulated.devices]] \
+                 its own id",
+                device.id
+            )));
+        }
+    }
+    Ok(devices)
 }
 
 fn deserialize_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
@@ -302,6 +321,17 @@ mod tests {
         let config: EmulatedConfig = toml::from_str(&device("ssd", guid)).unwrap();
         assert_eq!(config.devices[0].version_format, VersionFormat::Plain);
         assert_eq!(config.devices[0].failure, EmulatedFailure::None);
+    }
+
+    #[test]
+    fn config_rejects_duplicate_ids() {
+        let device = "[[devices]]\nid = \"bmc\"\nname = \"x\"\nversion = \"1\"\n\
+                      guid = \"2fa8891f-3ece-53a4-adc4-0dd875685f30\"\n";
+        let error = toml::from_str::<EmulatedConfig>(&device.repeat(2)).unwrap_err();
+        assert!(
+            error.to_string().contains("\"bmc\" appears twice"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -26,14 +26,33 @@ const MAX_PREALLOCATION: u64 = 16 * 1024 * 1024;
 #[serde(default, deny_unknown_fields)]
 pub struct FetchConfig {
     /// Maximum time to open a connection, TLS handshake included.
-    #[serde(deserialize_with = "duration::deserialize")]
+    #[serde(deserialize_with = "deserialize_timeout")]
     pub connect_timeout: Duration,
     /// Maximum time without receiving data on an open connection.
-    #[serde(deserialize_with = "duration::deserialize")]
+    #[serde(deserialize_with = "deserialize_timeout")]
     pub read_timeout: Duration,
     /// Maximum time for a whole request, body included.
-    #[serde(deserialize_with = "duration::deserialize")]
+    #[serde(deserialize_with = "deserialize_timeout")]
     pub timeout: Duration,
+}
+
+/// Longest accepted timeout. A catalog or payload download that needs longer is
+/// better split or mirrored closer to the machines.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Reads a timeout of at least one second and at most [`MAX_TIMEOUT`]. A zero timeout
+/// would make every fetch fail at once.
+fn deserialize_timeout<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Duration, D::Error> {
+    let timeout = duration::deserialize(deserializer)?;
+    if timeout < Duration::from_secs(1) || timeout > MAX_TIMEOUT {
+        return Err(serde::de::Error::custom(format!(
+            "timeout of {} s is out of range; use 1s to 24h, such as \"30s\" or \"10m\"",
+            timeout.as_secs()
+        )));
+    }
+    Ok(timeout)
 }
 
 impl Default for FetchConfig {
@@ -233,6 +252,23 @@ mod tests {
         assert_eq!(config.fetch.connect_timeout, Duration::from_secs(5));
         assert_eq!(config.fetch.read_timeout, Duration::from_secs(30));
         assert_eq!(config.fetch.timeout, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn fetch_timeouts_out_of_range_are_rejected() {
+        for text in [
+            "[fetch]\ntimeout = \"0s\"",
+            "[fetch]\nconnect_timeout = 0",
+            "[fetch]\ntimeout = \"99999d\"",
+        ] {
+            let error = Config::parse(text).unwrap_err();
+            assert!(
+                error.contains("out of range; use 1s to 24h"),
+                "{text}: {error}"
+            );
+        }
+        let config = Config::parse("[fetch]\ntimeout = \"24h\"").unwrap();
+        assert_eq!(config.fetch.timeout, MAX_TIMEOUT);
     }
 
     #[test]
