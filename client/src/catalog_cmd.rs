@@ -85,11 +85,12 @@ pub struct NewArgs {
     catalog: PathBuf,
 
     /// Id of the remote that serves the catalog, as in the remote's configuration
-    /// (ASCII letters, digits, '.', '_', '-' and '+').
+    /// (1 to 128 lower-case letters, digits, '.', '_' and '-', starting with a letter
+    /// or digit).
     #[arg(long, value_name = "ID")]
     remote_id: String,
 
-    /// Days from now until the catalog expires. Machines reject it after that.
+    /// Days from now until the catalog expires, 1 to 366. Machines reject it after that.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     valid_days: u32,
 
@@ -228,7 +229,7 @@ pub struct SignArgs {
     #[arg(long)]
     bump_serial: bool,
 
-    /// With --bump-serial, also set the expiry to this many days from now.
+    /// With --bump-serial, also set the expiry to this many days from now, 1 to 366.
     #[arg(long, value_name = "DAYS", requires = "bump_serial")]
     valid_days: Option<u32>,
 

@@ -63,8 +63,14 @@ pub enum AuthoringError {
     )]
     PayloadOutsideCatalog { payload: PathBuf, folder: PathBuf },
 
-    #[error("the validity must be at least 1 day, not {days}")]
+    #[error("the validity must be 1 to {MAX_VALID_DAYS} days, not {days}")]
     InvalidValidity { days: u32 },
+
+    #[error(
+        "remote id {id:?} is invalid; use 1 to 128 lower-case letters, digits, '.', '_' \
+         or '-', starting with a letter or digit, because remote configs accept no other"
+    )]
+    InvalidRemoteId { id: String },
 
     #[error(
         "the catalog expired at {expires}; pass --bump-serial with --valid-days to \
@@ -144,6 +150,10 @@ pub fn keygen(
     Ok(public_key)
 }
 
+/// Longest validity of a catalog. The expiry keeps a machine from trusting an old
+/// catalog forever, and a longer one would weaken that protection.
+pub const MAX_VALID_DAYS: u32 = 366;
+
 /// Writes an empty catalog for `remote_id` with serial 1, issued at `now` and expiring
 /// `valid_days` days later.
 pub fn new_catalog(
@@ -153,6 +163,11 @@ pub fn new_catalog(
     now: Timestamp,
     force: bool,
 ) -> Result<Catalog, AuthoringError> {
+    if !crate::remote::is_valid_remote_id(remote_id) {
+        return Err(AuthoringError::InvalidRemoteId {
+            id: remote_id.to_owned(),
+        });
+    }
     let expires = expiry(now, valid_days)?;
     let catalog = Catalog::new(remote_id, now, expires);
     catalog
@@ -174,7 +189,7 @@ pub fn new_catalog(
 /// Returns `now` plus `days` days of 24 hours.
 fn expiry(now: Timestamp, days: u32) -> Result<Timestamp, AuthoringError> {
     let invalid = AuthoringError::InvalidValidity { days };
-    if days == 0 {
+    if days == 0 || days > MAX_VALID_DAYS {
         return Err(invalid);
     }
     let validity = SignedDuration::from_hours(i64::from(days) * 24);

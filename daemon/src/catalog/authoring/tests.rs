@@ -181,6 +181,28 @@ fn new_catalog_rejects_zero_days() {
 }
 
 #[test]
+fn new_catalog_rejects_long_validity_and_bad_remote_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.json");
+    let now: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+
+    let long = new_catalog(&path, "lab", MAX_VALID_DAYS + 1, now, false).unwrap_err();
+    assert!(matches!(
+        long,
+        AuthoringError::InvalidValidity { days: 367 }
+    ));
+    for id in ["Lab", "lab+1", "", "-lab"] {
+        let error = new_catalog(&path, id, 30, now, false).unwrap_err();
+        assert!(
+            matches!(error, AuthoringError::InvalidRemoteId { .. }),
+            "{id}: {error}"
+        );
+    }
+    assert!(!path.exists());
+    assert!(new_catalog(&path, "lab.2-x_y", MAX_VALID_DAYS, now, false).is_ok());
+}
+
+#[test]
 fn add_release_fills_payload_fields() {
     let fixture = Fixture::new();
 
