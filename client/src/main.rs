@@ -158,8 +158,9 @@ enum Command {
     },
     /// Show the maintenance windows and their next openings.
     Windows {
-        /// How many openings to list.
-        #[arg(long, value_name = "N", default_value_t = 5)]
+        /// How many openings to list, 1 to 1000.
+        #[arg(long, value_name = "N", default_value_t = 5,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
         count: u32,
         /// Print JSON: {"windows", "open", "next"}.
         #[arg(long)]

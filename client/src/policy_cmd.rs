@@ -40,8 +40,13 @@ pub async fn windows(count: u32, json: bool) -> Result<(), Failure> {
             ]
         })
         .collect();
-    if rows.is_empty() {
+    let configured = document["windows"]
+        .as_array()
+        .is_some_and(|windows| !windows.is_empty());
+    if !configured {
         println!("no maintenance windows are configured, so nothing is applied automatically");
+    } else if rows.is_empty() {
+        println!("no opening of a window is due");
     } else {
         print!(
             "{}",
