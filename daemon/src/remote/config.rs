@@ -222,7 +222,9 @@ fn duplicate_id(remote: &RemoteConfig, other: &Path) -> RemoteConfigError {
     }
 }
 
-/// Lists the `*.toml` files of `folder` that do not start with `.`, sorted by name.
+/// Lists the `*.toml` entries of `folder` that do not start with `.`, sorted by name.
+/// A folder or a dangling link with such a name is listed too, so that loading it
+/// reports the problem instead of skipping the remote without a word.
 fn config_files(folder: &Path) -> Result<Vec<PathBuf>, RemoteConfigError> {
     let entries = match std::fs::read_dir(folder) {
         Ok(entries) => entries,
@@ -250,7 +252,7 @@ fn is_config_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
         return false;
     };
-    !name.starts_with('.') && name.ends_with(".toml") && path.is_file()
+    !name.starts_with('.') && name.ends_with(".toml")
 }
 
 /// Returns whether `id` is a valid remote id: 1 to 128 bytes of `[a-z0-9._-]`, starting

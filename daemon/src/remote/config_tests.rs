@@ -433,7 +433,11 @@ fn load_remotes_reads_folder() {
     let failed: Vec<PathBuf> = list.errors.iter().map(|error| error.path.clone()).collect();
     assert_eq!(
         failed,
-        [dir.path().join("broken.toml"), dir.path().join("copy.toml")]
+        [
+            dir.path().join("broken.toml"),
+            dir.path().join("copy.toml"),
+            dir.path().join("folder.toml")
+        ]
     );
     assert!(matches!(
         list.errors[1].problem,
@@ -509,5 +513,31 @@ proptest! {
         let quoted = toml::Value::String(url);
         let text = format!("url = {quoted}\npublic_keys = [\"{}\"]", key_line());
         let _ = parse(&text);
+    }
+}
+
+#[test]
+fn folder_and_dangling_link_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("lab.toml"), minimal("")).unwrap();
+    fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/x.toml", dir.path().join("gone.toml")).unwrap();
+
+    let list = load_remotes(dir.path()).unwrap();
+
+    assert_eq!(list.remotes.len(), 1);
+    assert_eq!(list.errors.len(), 2, "{:?}", list.errors);
+    let paths: Vec<String> = list
+        .errors
+        .iter()
+        .map(|e| e.path.display().to_string())
+        .collect();
+    assert!(paths[0].ends_with("folder.toml"), "{paths:?}");
+    assert!(paths[1].ends_with("gone.toml"), "{paths:?}");
+    for error in &list.errors {
+        assert!(
+            matches!(error.problem, ConfigProblem::Read { .. }),
+            "{error}"
+        );
     }
 }
