@@ -1,7 +1,10 @@
 //! Waiting for a daemon job, with a progress line on a terminal.
 
 use std::io::{IsTerminal, Write};
+use std::pin::Pin;
 use std::time::Duration;
+
+use zbus::export::futures_core::Stream;
 
 use zbus::zvariant::OwnedObjectPath;
 
@@ -24,8 +27,13 @@ pub trait Job {
     fn error_message(&self) -> zbus::Result<String>;
     #[zbus(property)]
     fn result(&self) -> zbus::Result<String>;
+
+    #[zbus(signal)]
+    fn finished(&self, state: &str, error_name: &str) -> zbus::Result<()>;
 }
 
+/// Maximum wait between two reads of the job's state. The `Finished` signal ends a
+/// wait early, so this only paces the progress line and covers a missed signal.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Waits until the job at `path` ends and returns its result JSON. Progress
@@ -38,6 +46,9 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
         .build()
         .await
         .map_err(from_dbus)?;
+    // Subscribing before the first read of `State` means that a job that ends in
+    // between still sends a signal that this wait receives.
+    let mut finished = job.receive_finished().await.map_err(from_dbus)?;
     let show = std::io::stderr().is_terminal();
     loop {
         let state = job.state().await.map_err(from_dbus)?;
@@ -56,7 +67,9 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
             }
             return outcome(&job, &state).await;
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        let next_signal =
+            std::future::poll_fn(|context| Pin::new(&mut finished).poll_next(context));
+        let _ = tokio::time::timeout(POLL_INTERVAL, next_signal).await;
     }
 }
 
