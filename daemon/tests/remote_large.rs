@@ -75,7 +75,7 @@ async fn refreshes_catalog_of_50000_releases() {
     let RefreshOutcome::Accepted { catalog, .. } = first else {
         panic!("expected a new catalog, got {first:?}");
     };
-    assert_eq!(catalog.catalog.releases.len(), RELEASES);
+    assert_eq!(catalog.releases, RELEASES);
     let expected = RefreshOutcome::Unchanged {
         serial: 1,
         reason: UnchangedReason::NotModified,

@@ -629,6 +629,42 @@ async fn local_remote_rejections() {
 }
 
 #[tokio::test]
+async fn local_damaged_store_is_repaired() {
+    let mut lab = Lab::accepted().await;
+    let folder = lab.served.path().to_str().unwrap().to_owned();
+    use_local(&mut lab, &folder);
+    let stored = lab
+        .state
+        .path()
+        .join("remotes/lab/generation-1/catalog.json");
+    let mut bytes = fs::read(&stored).unwrap();
+    bytes[10] ^= 1;
+    fs::write(&stored, bytes).unwrap();
+
+    let outcome = lab.refresh().await.unwrap();
+
+    let expected = RefreshOutcome::Unchanged {
+        serial: 5,
+        reason: UnchangedReason::SameBytes,
+    };
+    assert_eq!(outcome, expected);
+    assert_eq!(lab.accepted_serial(), Some(5));
+    assert_eq!(lab.remote_dir_entries(), ["generation-2", "status.json"]);
+}
+
+#[tokio::test]
+async fn local_same_bytes_keep_stored_pair() {
+    let mut lab = Lab::accepted().await;
+    let folder = lab.served.path().to_str().unwrap().to_owned();
+    use_local(&mut lab, &folder);
+
+    let outcome = lab.refresh().await.unwrap();
+
+    assert_eq!(outcome.serial(), 5);
+    assert_eq!(lab.remote_dir_entries(), ["generation-1", "status.json"]);
+}
+
+#[tokio::test]
 async fn local_file_over_cap() {
     let mut lab = Lab::accepted().await;
     let folder = lab.served.path().to_str().unwrap();

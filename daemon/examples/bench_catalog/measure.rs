@@ -108,3 +108,9 @@ pub fn live_heap() -> usize {
 pub fn peak_heap() -> usize {
     PEAK.load(Ordering::Relaxed)
 }
+
+/// Starts a new peak from the bytes live now.
+#[allow(dead_code)]
+pub fn reset_peak() {
+    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}

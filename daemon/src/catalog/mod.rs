@@ -5,7 +5,7 @@ pub mod document;
 pub mod minisign;
 
 use document::{Catalog, DocumentError, ValidateOptions, MAX_CATALOG_SIZE};
-use minisign::{KeyId, PublicKey, Signature, VerifyError};
+use minisign::{KeyId, Prehash, PublicKey, Signature, VerifyError};
 
 /// Catalog whose signature one of the pinned keys verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,16 +41,17 @@ pub fn verify_catalog(
     signature: &[u8],
     options: &ValidateOptions,
 ) -> Result<VerifiedCatalog, CatalogError> {
-    verify_then_read(keys, catalog, signature, |bytes| {
+    verify_then_read(keys, (catalog, None), signature, |bytes| {
         Catalog::parse(bytes, options)
     })
 }
 
 /// Verifies a catalog's bytes with any of the pinned `keys`, then reads the document
-/// with `read`, which sees the bytes only after the signature verifies.
+/// with `read`, which sees the bytes only after the signature verifies. The catalog
+/// comes with its prehash when the caller computed it while the bytes arrived.
 pub(crate) fn verify_then_read(
     keys: &[PublicKey],
-    catalog: &[u8],
+    (catalog, prehash): (&[u8], Option<&Prehash>),
     signature: &[u8],
     read: impl FnOnce(&[u8]) -> Result<Catalog, DocumentError>,
 ) -> Result<VerifiedCatalog, CatalogError> {
@@ -63,7 +64,8 @@ pub(crate) fn verify_then_read(
     }
     let rejected = |error: VerifyError| CatalogError::Signature(error);
     let signature = Signature::parse(signature).map_err(|error| rejected(error.into()))?;
-    let key = minisign::verify_with_any(keys, catalog, &signature).map_err(rejected)?;
+    let key = minisign::verify_with_any_prehashed(keys, catalog, prehash, &signature)
+        .map_err(rejected)?;
 
     let document = read(catalog).map_err(CatalogError::Document)?;
     Ok(VerifiedCatalog {

@@ -20,6 +20,7 @@ pub use entry::{sort_entries, update_entries, UpdateEntry, UpdateList};
 pub use index::ReleaseIndex;
 pub use machine::MachineIds;
 pub use reason::HoldReason;
+pub(crate) use stream::verify_for_machine_prehashed;
 pub use stream::{read_for_machine, verify_for_machine, FilteredCatalog, VerifiedForMachine};
 
 #[cfg(test)]

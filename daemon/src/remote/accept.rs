@@ -4,11 +4,14 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
 use super::config::RemoteConfig;
+use super::download::FetchedPair;
 use super::error::RefreshError;
 use super::store::AcceptedRecord;
-use crate::catalog::document::{DocumentError, Problem, ValidationError, MAX_CATALOG_SIZE};
-use crate::catalog::minisign::VerifyError;
-use crate::catalog::{verify_catalog, CatalogError, VerifiedCatalog};
+use crate::catalog::document::MAX_CATALOG_SIZE;
+use crate::catalog::document::{Catalog, DocumentError, Problem, ValidationError};
+use crate::catalog::minisign::{KeyId, VerifyError};
+use crate::catalog::CatalogError;
+use crate::matching::{verify_for_machine_prehashed, MachineIds};
 
 /// How far the issue time may lie ahead of this machine's clock, for clock skew between
 /// the signer and the machine.
@@ -18,28 +21,62 @@ pub const MAX_CLOCK_SKEW: SignedDuration = SignedDuration::from_mins(5);
 #[derive(Debug)]
 pub(super) enum Verdict {
     /// A catalog with a higher serial than the accepted one, or the first one.
-    New(VerifiedCatalog),
+    New(VerifiedHeader),
     /// The accepted catalog again, byte for byte.
-    SameBytes(VerifiedCatalog),
+    SameBytes(VerifiedHeader),
 }
 
-/// Checks a fetched catalog and its signature for `remote`, in this order: signature and
-/// document, remote id, serial against the accepted catalog, issue time and expiry.
+/// A catalog whose signature and document passed, with its header fields but none of
+/// its releases, which the store keeps on disk.
+#[derive(Debug)]
+pub(super) struct VerifiedHeader {
+    /// The header fields, with an empty `releases`.
+    pub header: Catalog,
+    /// Number of releases in the document.
+    pub releases: usize,
+    /// Id of the pinned key that verified the signature.
+    pub key_id: KeyId,
+}
+
+/// Verifies a fetched catalog's signature with the remote's keys, then reads and
+/// validates every release of the document without keeping any.
+pub(super) fn verify_fetched(
+    remote: &RemoteConfig,
+    pair: &FetchedPair,
+) -> Result<VerifiedHeader, RefreshError> {
+    let options = remote.validate_options();
+    let prehash = pair.digests.as_ref().map(|digests| &digests.prehash);
+    let catalog = (pair.catalog.as_slice(), prehash);
+    // A machine without devices keeps no release, so this reads the releases only to
+    // validate them.
+    let no_devices = MachineIds::default();
+    let verified = verify_for_machine_prehashed(
+        &remote.public_keys,
+        catalog,
+        &pair.signature,
+        &options,
+        &no_devices,
+    )
+    .map_err(|error| map_catalog_error(error, &pair.origin))?;
+    Ok(VerifiedHeader {
+        header: verified.verified.catalog,
+        releases: verified.total_releases,
+        key_id: verified.verified.key_id,
+    })
+}
+
+/// Checks a verified catalog against the remote's config and state, in this order:
+/// remote id, serial against the accepted catalog, issue time and expiry.
 ///
-/// `sha256` is the hex digest of `catalog`, and `origin` names where it came from in
-/// error messages.
-pub(super) fn check_catalog(
+/// `sha256` is the hex digest of the catalog's bytes.
+pub(super) fn check_verified(
     remote: &RemoteConfig,
     accepted: Option<&AcceptedRecord>,
-    (catalog, signature, sha256): (&[u8], &[u8], &str),
+    verified: VerifiedHeader,
+    sha256: &str,
     now: Timestamp,
-    origin: &str,
 ) -> Result<Verdict, RefreshError> {
-    let options = remote.validate_options();
-    let verified = verify_catalog(&remote.public_keys, catalog, signature, &options)
-        .map_err(|error| map_catalog_error(error, origin))?;
-
-    let document = &verified.catalog;
+    let document = &verified.header;
     if document.remote_id != remote.id {
         return Err(RefreshError::WrongRemote {
             expected: remote.id.clone(),
@@ -121,6 +158,21 @@ fn leaves_remote(error: &ValidationError) -> bool {
 /// Returns the SHA-256 of `bytes` in lower-case hex.
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Runs `work` on this thread while another thread hashes `bytes` with SHA-256, and
+/// returns both results. A refresh needs both the hash and the signature check, each a
+/// pass over the whole catalog, and the two passes take about as long on two cores as
+/// the longer one alone.
+pub(super) fn with_sha256_hex<T: Send>(bytes: &[u8], work: impl FnOnce() -> T) -> (String, T) {
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| sha256_hex(bytes));
+        let result = work();
+        let digest = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (digest, result)
+    })
 }
 
 #[cfg(test)]

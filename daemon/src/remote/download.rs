@@ -3,14 +3,15 @@
 use std::path::Path;
 
 use reqwest::Url;
+use sha2::{Digest, Sha256};
 
 use super::config::{RemoteConfig, RemoteSource};
 use super::error::RefreshError;
 use super::fetch::{FetchError, Fetched, Fetcher, Validators};
 use super::local::{self, read_bounded, ReadError};
+use super::prior::Prior;
 use super::refresh::run_blocking;
-use super::settle::Prior;
-use crate::catalog::minisign::MAX_SIGNATURE_FILE;
+use crate::catalog::minisign::{Prehash, Prehasher, MAX_SIGNATURE_FILE};
 
 /// Result of a download.
 #[derive(Debug)]
@@ -28,6 +29,40 @@ pub(super) struct FetchedPair {
     pub validators: Validators,
     /// URL or path of the catalog, for error messages.
     pub origin: String,
+    /// Hashes of the catalog computed while it downloaded, or None when it was read
+    /// from a local file.
+    pub digests: Option<Box<Digests>>,
+}
+
+/// Hashes of a catalog's bytes, computed while they arrive so that the checks after
+/// the download need no further pass over them for hashing.
+#[derive(Debug, Clone)]
+pub(super) struct Digests {
+    /// SHA-256 in lower-case hex, as the status records it.
+    pub sha256: String,
+    /// BLAKE2b-512, which a prehashed minisign signature covers.
+    pub prehash: Prehash,
+}
+
+/// Computes [`Digests`] piece by piece.
+#[derive(Default)]
+struct DigestWriter {
+    sha256: Sha256,
+    prehash: Prehasher,
+}
+
+impl DigestWriter {
+    fn update(&mut self, piece: &[u8]) {
+        self.sha256.update(piece);
+        self.prehash.update(piece);
+    }
+
+    fn finish(self) -> Digests {
+        Digests {
+            sha256: format!("{:x}", self.sha256.finalize()),
+            prehash: self.prehash.finish(),
+        }
+    }
 }
 
 /// Downloads the catalog of `remote` and its signature. An HTTP remote gets a
@@ -62,7 +97,9 @@ async fn download_http(
     let catalog_url = catalog_url(url);
     progress(5, "downloading the catalog");
     let mut percent = 5;
-    let mut on_bytes = |received: u64, length: Option<u64>| {
+    let mut digests = DigestWriter::default();
+    let mut on_chunk = |chunk: &[u8], received: u64, length: Option<u64>| {
+        digests.update(chunk);
         let Some(length) = length.filter(|length| *length > 0) else {
             return;
         };
@@ -73,7 +110,7 @@ async fn download_http(
         }
     };
     let fetched = fetcher
-        .get(&catalog_url, validators, max, &mut on_bytes)
+        .get(&catalog_url, validators, max, &mut on_chunk)
         .await;
     let fetched = fetched.map_err(|error| fetch_error(error, &catalog_url, max))?;
     let Fetched::Body { bytes, validators } = fetched else {
@@ -87,6 +124,7 @@ async fn download_http(
         signature,
         validators,
         origin: catalog_url.to_string(),
+        digests: Some(Box::new(digests.finish())),
     }))
 }
 
@@ -100,7 +138,7 @@ async fn fetch_signature(fetcher: &Fetcher, catalog_url: &Url) -> Result<Vec<u8>
     })?;
     let max = MAX_SIGNATURE_FILE as u64;
 
-    let fetched = fetcher.get(&url, None, max, &mut |_, _| {}).await;
+    let fetched = fetcher.get(&url, None, max, &mut |_, _, _| {}).await;
     match fetched {
         Ok(Fetched::Body { bytes, .. }) => Ok(bytes),
         Ok(Fetched::NotModified) => Err(fetch_error(FetchError::Status(304), &url, max)),
@@ -151,6 +189,7 @@ fn read_local(path: &Path, max: u64) -> Result<Download, RefreshError> {
         signature,
         validators: Validators::default(),
         origin,
+        digests: None,
     }))
 }
 

@@ -66,6 +66,10 @@ impl Default for FetchConfig {
     }
 }
 
+/// Receiver of each piece of a response body, with the bytes received so far and the
+/// announced length.
+pub(super) type OnChunk<'a> = dyn FnMut(&[u8], u64, Option<u64>) + Send + 'a;
+
 /// Failure to build the HTTP client.
 #[derive(Debug, thiserror::Error)]
 #[error("building the HTTP client failed")]
@@ -100,14 +104,14 @@ impl Fetcher {
     }
 
     /// Fetches `url` with a conditional GET when `validators` is given, and reads at most
-    /// `max` bytes of body. `on_progress` gets the bytes received so far and the
-    /// announced length.
+    /// `max` bytes of body. `on_chunk` gets each piece of the body as it arrives, the
+    /// bytes received so far and the announced length.
     pub(super) async fn get(
         &self,
         url: &Url,
         validators: Option<&Validators>,
         max: u64,
-        on_progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+        on_chunk: &mut OnChunk<'_>,
     ) -> Result<Fetched, FetchError> {
         let headers = validators.map(Validators::headers).unwrap_or_default();
         let request = self.client.get(url.clone()).headers(headers);
@@ -126,7 +130,7 @@ impl Fetcher {
         }
 
         let validators = Validators::from_response(response.headers());
-        let bytes = read_capped(&mut response, max, on_progress).await?;
+        let bytes = read_capped(&mut response, max, on_chunk).await?;
         Ok(Fetched::Body { bytes, validators })
     }
 }
@@ -136,7 +140,7 @@ impl Fetcher {
 async fn read_capped(
     response: &mut reqwest::Response,
     max: u64,
-    on_progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+    on_chunk: &mut OnChunk<'_>,
 ) -> Result<Vec<u8>, FetchError> {
     let length = response.content_length();
     let reserve = length.unwrap_or(0).min(max).min(MAX_PREALLOCATION);
@@ -148,7 +152,7 @@ async fn read_capped(
             return Err(FetchError::TooLarge);
         }
         bytes.extend_from_slice(&chunk);
-        on_progress(received, length);
+        on_chunk(&chunk, received, length);
     }
     Ok(bytes)
 }

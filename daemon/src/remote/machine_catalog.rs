@@ -31,6 +31,7 @@ pub fn load_for_machine(
     let (bytes, signature) = match dir.read_pair(record.generation) {
         Ok(pair) => pair,
         Err(error) => {
+            dir.verified().forget();
             tracing::warn!(remote = %remote.id, error = ?error, "reading the accepted catalog failed");
             return None;
         }
@@ -47,6 +48,7 @@ pub fn load_for_machine(
             None
         }
         Err(error) => {
+            dir.verified().forget();
             tracing::warn!(remote = %remote.id, %error, "the stored catalog does not verify; ignoring it");
             None
         }

@@ -16,13 +16,15 @@ mod fetch;
 mod keys;
 mod local;
 mod machine_catalog;
+mod prior;
 mod refresh;
 mod settle;
 mod status;
 mod store;
+mod verified;
 
 pub use accept::MAX_CLOCK_SKEW;
-pub use accepted::{load_accepted, AcceptedCatalog};
+pub use accepted::{load_accepted, AcceptedCatalog, AcceptedSummary};
 pub use config::{is_valid_remote_id, load_remotes, RemoteConfig, RemoteList, RemoteSource};
 pub use config::{DEFAULT_RANDOM_DELAY, DEFAULT_REFRESH_INTERVAL, DEFAULT_REMOTES_DIR};
 pub use config::{KNOWN_KEYS, MAX_CONFIG_FILE};

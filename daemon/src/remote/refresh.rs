@@ -5,12 +5,13 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use tokio::sync::OwnedMutexGuard;
 
-use super::accepted::AcceptedCatalog;
+use super::accepted::AcceptedSummary;
 use super::config::RemoteConfig;
 use super::download::{download, Download};
 use super::error::RefreshError;
 use super::fetch::Fetcher;
-use super::settle::{record_failure, settle, Prior};
+use super::prior::Prior;
+use super::settle::{record_failure, settle};
 use super::store::{RemoteDir, RemoteStore};
 
 /// Result of a successful refresh.
@@ -18,7 +19,7 @@ use super::store::{RemoteDir, RemoteStore};
 pub enum RefreshOutcome {
     /// A new catalog passed every check and replaced the accepted one.
     Accepted {
-        catalog: Box<AcceptedCatalog>,
+        catalog: Box<AcceptedSummary>,
         /// Serial of the catalog it replaced, or None for the remote's first catalog.
         previous_serial: Option<u64>,
     },
@@ -172,7 +173,7 @@ fn log_outcome(remote: &RemoteConfig, outcome: &RefreshOutcome) {
             serial = catalog.serial(),
             previous_serial,
             key_id = %catalog.key_id,
-            releases = catalog.catalog.releases.len(),
+            releases = catalog.releases,
             "accepted a new catalog"
         ),
         RefreshOutcome::Unchanged { serial, reason } => {

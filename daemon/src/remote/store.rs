@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::config::is_valid_remote_id;
 use super::error::LastError;
 use super::local::{read_bounded, ReadError};
+use super::verified::{PairStamps, VerifiedMemory};
 use crate::catalog::document::MAX_CATALOG_SIZE;
 use crate::catalog::minisign::MAX_SIGNATURE_FILE;
 use crate::fsutil::{create_private_dir, sync_folder, write_atomic};
@@ -41,11 +42,13 @@ const MAX_STATUS_FILE: u64 = 64 * 1024;
 const FILE_MODE: u32 = 0o644;
 
 /// Folder of all remotes' state, with a lock per remote so that refreshes of one remote
-/// run one at a time. Share it between tasks with an `Arc`.
+/// run one at a time, and the memory of each remote's last verified pair. Share it
+/// between tasks with an `Arc`.
 #[derive(Debug)]
 pub struct RemoteStore {
     remotes_dir: PathBuf,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    verified: Mutex<HashMap<String, Arc<VerifiedMemory>>>,
 }
 
 impl RemoteStore {
@@ -54,6 +57,7 @@ impl RemoteStore {
         Self {
             remotes_dir: state_dir.join("remotes"),
             locks: Mutex::default(),
+            verified: Mutex::default(),
         }
     }
 
@@ -68,8 +72,13 @@ impl RemoteStore {
             let message = format!("{id:?} is not a valid remote id");
             return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
         }
+        let verified = {
+            let mut memories = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
+            memories.entry(id.to_owned()).or_default().clone()
+        };
         Ok(RemoteDir {
             path: self.remotes_dir.join(id),
+            verified,
         })
     }
 
@@ -123,6 +132,7 @@ pub struct AcceptedRecord {
 #[derive(Debug, Clone)]
 pub(super) struct RemoteDir {
     path: PathBuf,
+    verified: Arc<VerifiedMemory>,
 }
 
 impl RemoteDir {
@@ -130,8 +140,23 @@ impl RemoteDir {
         &self.path
     }
 
+    /// Returns the memory of the remote's last verified pair.
+    pub fn verified(&self) -> &VerifiedMemory {
+        &self.verified
+    }
+
+    /// Reads the stamps of the catalog and signature files of a generation.
+    pub fn pair_stamps(&self, generation: u64) -> io::Result<PairStamps> {
+        let folder = self.generation_dir(generation);
+        PairStamps::read(&folder.join(CATALOG_FILE), &folder.join(SIGNATURE_FILE))
+    }
+
     fn generation_dir(&self, generation: u64) -> PathBuf {
         self.path.join(format!("generation-{generation}"))
+    }
+
+    fn staging_dir(&self, generation: u64) -> PathBuf {
+        self.path.join(format!(".incoming-{generation}"))
     }
 
     /// Reads `status.json`. A missing file is an empty status. A damaged one is logged
@@ -176,17 +201,39 @@ impl RemoteDir {
     /// Writes a catalog and its signature as generation `generation`, which no status
     /// names yet. The pair is complete and synced before the folder gets its final name.
     pub fn write_pair(&self, generation: u64, catalog: &[u8], signature: &[u8]) -> io::Result<()> {
+        self.stage_pair(generation, catalog, signature)?;
+        self.publish_staged(generation)
+    }
+
+    /// Writes a catalog and its signature, synced, into the staging folder of generation
+    /// `generation`, which no status names yet. [`RemoteDir::publish_staged`] gives the
+    /// folder its final name, and [`RemoteDir::discard_staged`] removes it.
+    pub fn stage_pair(&self, generation: u64, catalog: &[u8], signature: &[u8]) -> io::Result<()> {
         create_private_dir(&self.path)?;
-        let staging = self.path.join(format!(".incoming-{generation}"));
-        let target = self.generation_dir(generation);
+        let staging = self.staging_dir(generation);
         remove_folder_if_present(&staging)?;
-        remove_folder_if_present(&target)?;
+        remove_folder_if_present(&self.generation_dir(generation))?;
 
         create_private_dir(&staging)?;
         write_atomic(&staging.join(SIGNATURE_FILE), signature, FILE_MODE, true)?;
-        write_atomic(&staging.join(CATALOG_FILE), catalog, FILE_MODE, true)?;
-        std::fs::rename(&staging, &target)?;
+        write_atomic(&staging.join(CATALOG_FILE), catalog, FILE_MODE, true)
+    }
+
+    /// Renames the staging folder of `generation` to its final name and syncs the
+    /// remote's folder, so that the rename survives a crash.
+    pub fn publish_staged(&self, generation: u64) -> io::Result<()> {
+        let staging = self.staging_dir(generation);
+        std::fs::rename(&staging, self.generation_dir(generation))?;
         sync_folder(&self.path)
+    }
+
+    /// Removes the staging folder of `generation`. A failure is logged, because the next
+    /// commit removes leftovers too.
+    pub fn discard_staged(&self, generation: u64) {
+        let staging = self.staging_dir(generation);
+        if let Err(error) = remove_folder_if_present(&staging) {
+            tracing::warn!(path = %staging.display(), %error, "removing a rejected catalog failed");
+        }
     }
 
     /// Removes every generation folder except `keep`, and leftovers of interrupted

@@ -112,6 +112,23 @@ fn interrupted_write_leaves_committed_pair() {
 }
 
 #[test]
+fn staged_pair_is_published_or_discarded() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = RemoteStore::new(state.path()).remote_dir("lab").unwrap();
+
+    dir.stage_pair(1, b"catalog one", b"signature one").unwrap();
+    assert_eq!(names(dir.path()), [".incoming-1"]);
+    dir.publish_staged(1).unwrap();
+    dir.stage_pair(2, b"catalog two", b"signature two").unwrap();
+    dir.discard_staged(2);
+
+    assert_eq!(names(dir.path()), ["generation-1"]);
+    let (catalog, signature) = dir.read_pair(1).unwrap();
+    assert_eq!(catalog, b"catalog one");
+    assert_eq!(signature, b"signature one");
+}
+
+#[test]
 fn read_pair_reports_missing_signature() {
     let state = tempfile::tempdir().unwrap();
     let dir = RemoteStore::new(state.path()).remote_dir("lab").unwrap();

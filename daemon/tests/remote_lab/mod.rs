@@ -199,5 +199,23 @@ impl Lab {
         let last_error = status.last_error.expect("the status records the error");
         assert_eq!(last_error.kind, kind);
         assert_eq!(last_error.message, error.full_message());
+        let generation = status.accepted.unwrap().generation;
+        let expected = [format!("generation-{generation}"), "status.json".to_owned()];
+        assert_eq!(
+            self.remote_dir_entries(),
+            expected,
+            "a rejected pair was left on disk"
+        );
+    }
+
+    /// Names in the remote's state folder, sorted.
+    pub fn remote_dir_entries(&self) -> Vec<String> {
+        let folder = self.state.path().join("remotes/lab");
+        let mut entries: Vec<String> = fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        entries.sort();
+        entries
     }
 }

@@ -95,12 +95,17 @@ pub(super) fn check_instance_id(instance_id: &str) -> Result<(), Problem> {
 
 /// Checks for the hyphenated 8-4-4-4-12 form. Upper-case digits are accepted.
 pub(super) fn check_guid(guid: &str) -> Result<(), Problem> {
-    let groups: Vec<&str> = guid.split('-').collect();
-    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
-    let hex = groups
-        .iter()
-        .all(|group| group.bytes().all(|byte| byte.is_ascii_hexdigit()));
-    if lengths != [8, 4, 4, 4, 12] || !hex {
+    const GROUP_LENGTHS: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut groups = guid.split('-');
+    let valid_group = |group: &str, length: usize| {
+        group.len() == length && group.bytes().all(|byte| byte.is_ascii_hexdigit())
+    };
+    let valid = GROUP_LENGTHS.iter().all(|&length| {
+        groups
+            .next()
+            .is_some_and(|group| valid_group(group, length))
+    }) && groups.next().is_none();
+    if !valid {
         return Err(Problem::InvalidGuid {
             value: guid.to_owned(),
         });

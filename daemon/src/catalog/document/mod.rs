@@ -4,6 +4,7 @@
 //! validates every field. Unknown fields are rejected, because a field added by a later
 //! format could carry a restriction that this version would silently ignore.
 
+mod borrowed;
 mod checks;
 mod errors;
 mod kinds;
@@ -14,6 +15,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use borrowed::BorrowedRelease;
 pub use errors::{Problem, ReleaseRef, ValidationError};
 pub use kinds::{urgency_key, InstallMethod, Ring, Severity, VersionFormat};
 pub use validate::ValidateOptions;
@@ -202,8 +204,8 @@ impl Catalog {
 
     /// Parses and validates a catalog document.
     pub fn parse(bytes: &[u8], options: &ValidateOptions) -> Result<Self, DocumentError> {
-        let text = checked_text(bytes)?;
-        let catalog: Catalog = serde_json::from_str(text)?;
+        let read = |text| serde_json::from_str::<Catalog>(text);
+        let catalog = read_document(bytes, read, |catalog| catalog.format_version)?;
         catalog.validate(options)?;
         Ok(catalog)
     }
@@ -228,10 +230,39 @@ impl Catalog {
     }
 }
 
-/// Checks the size, the encoding and the format version of a catalog document and
-/// returns its text. Every reader of catalogs starts here, so that all of them reject
-/// the same documents before the structure is read.
-pub(crate) fn checked_text(bytes: &[u8]) -> Result<&str, DocumentError> {
+/// Reads a catalog document with `read` and reports errors in the order that every
+/// reader of catalogs shares: size, encoding, the format version, then what `read` found.
+///
+/// The format version comes first so that a newer format gets a clear error instead of
+/// one about its new fields. Reading it takes a pass over the whole JSON text, so a
+/// document that is an object is read first, and the version is read separately only
+/// when `read` fails. Once `read` succeeds, the document has exactly one
+/// `format_version`, which `version_of` returns from the result.
+pub(crate) fn read_document<'a, T>(
+    bytes: &'a [u8],
+    read: impl FnOnce(&'a str) -> Result<T, serde_json::Error>,
+    version_of: impl FnOnce(&T) -> u32,
+) -> Result<T, DocumentError> {
+    let text = document_text(bytes)?;
+    if !is_object(text) {
+        check_format_version(text)?;
+        return Ok(read(text)?);
+    }
+
+    match read(text) {
+        Ok(document) => {
+            version_supported(Some(u64::from(version_of(&document))))?;
+            Ok(document)
+        }
+        Err(error) => {
+            check_format_version(text)?;
+            Err(error.into())
+        }
+    }
+}
+
+/// Checks the size and the encoding of a catalog document and returns its text.
+fn document_text(bytes: &[u8]) -> Result<&str, DocumentError> {
     if bytes.is_empty() {
         return Err(DocumentError::Empty);
     }
@@ -242,15 +273,30 @@ pub(crate) fn checked_text(bytes: &[u8]) -> Result<&str, DocumentError> {
             max: MAX_CATALOG_SIZE,
         });
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)?;
+    std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)
+}
 
+/// Returns whether the JSON text starts with `{` after whitespace.
+fn is_object(text: &str) -> bool {
+    let mut bytes = text
+        .bytes()
+        .skip_while(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r'));
+    bytes.next() == Some(b'{')
+}
+
+/// Reads only the format version and checks it.
+fn check_format_version(text: &str) -> Result<(), DocumentError> {
     let probe: VersionProbe = serde_json::from_str(text)?;
-    match probe.format_version {
+    version_supported(probe.format_version)
+}
+
+fn version_supported(found: Option<u64>) -> Result<(), DocumentError> {
+    match found {
         None => Err(DocumentError::MissingFormatVersion),
         Some(found) if found != u64::from(FORMAT_VERSION) => {
             Err(DocumentError::UnsupportedFormatVersion { found })
         }
-        Some(_) => Ok(text),
+        Some(_) => Ok(()),
     }
 }
 

@@ -693,3 +693,24 @@ fn rings_are_ordered() {
     assert!(Ring::Early < Ring::Broad);
     assert!(Severity::Low < Severity::Critical);
 }
+
+/// Checks a GUID by splitting it into collected groups, the plainest reading of the rule.
+fn reference_guid_check(guid: &str) -> bool {
+    let groups: Vec<&str> = guid.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    let hex = groups
+        .iter()
+        .all(|group| group.bytes().all(|byte| byte.is_ascii_hexdigit()));
+    lengths == [8, 4, 4, 4, 12] && hex
+}
+
+proptest::proptest! {
+    #[test]
+    fn guid_check_matches_reference(
+        guid in "[0-9a-fA-Fg-]{0,40}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    ) {
+        let accepted = checks::check_guid(&guid).is_ok();
+
+        proptest::prop_assert_eq!(accepted, reference_guid_check(&guid));
+    }
+}

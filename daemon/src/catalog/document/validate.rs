@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use super::borrowed::{BorrowedPayload, BorrowedRelease, BorrowedReplaces, Text};
 use super::checks::{check_count, check_cve, check_description, check_guid, check_id};
 use super::checks::{check_instance_id, check_line, check_sha256, check_version, MAX_LIST_LEN};
 use super::location::{check_payload_path, check_payload_url};
-use super::{Catalog, InstallMethod, Payload, Release, Replaces, Ring, Severity, VersionFormat};
+use super::{Catalog, InstallMethod, Release, Ring, Severity, VersionFormat};
 use super::{Problem, ReleaseRef, ValidationError, MAX_PAYLOAD_SIZE, MAX_RELEASES};
 
 /// Origin of the catalog, which the payload URL checks need.
@@ -22,14 +23,19 @@ pub struct ValidateOptions {
 
 /// Builds errors for one release or for the catalog itself.
 struct Scope<'a> {
-    release: Option<ReleaseRef>,
+    /// Index and id of the release, or None for the catalog. The error's copy of the id
+    /// is made only when there is an error.
+    release: Option<(usize, &'a str)>,
     prefix: &'a str,
 }
 
 impl Scope<'_> {
     fn error(&self, field: impl fmt::Display, problem: Problem) -> ValidationError {
         ValidationError {
-            release: self.release.clone(),
+            release: self.release.map(|(index, id)| ReleaseRef {
+                index,
+                id: id.to_owned(),
+            }),
             field: format!("{}{field}", self.prefix),
             problem,
         }
@@ -77,32 +83,41 @@ impl Release {
         index: usize,
         options: &ValidateOptions,
     ) -> Result<(), ValidationError> {
-        let release_ref = ReleaseRef {
-            index,
-            id: self.id.clone(),
-        };
+        BorrowedRelease::from(self).validate_at(index, options)
+    }
+}
+
+impl BorrowedRelease<'_> {
+    /// Checks every rule of the format that concerns this release alone, for the release
+    /// at `index` of its catalog. Catalog-wide rules, such as unique ids, are not checked.
+    pub(crate) fn validate_at(
+        &self,
+        index: usize,
+        options: &ValidateOptions,
+    ) -> Result<(), ValidationError> {
         let scope = Scope {
-            release: Some(release_ref),
+            release: Some((index, self.id.as_str())),
             prefix: "",
         };
         self.validate(&scope, options)
     }
 
     fn validate(&self, scope: &Scope, options: &ValidateOptions) -> Result<(), ValidationError> {
-        scope.check("id", check_id(&self.id))?;
+        scope.check("id", check_id(self.id.as_str()))?;
         self.validate_texts(scope)?;
         self.validate_devices(scope)?;
         self.validate_versions(scope)?;
         self.validate_advisory(scope)?;
 
-        if let InstallMethod::Unknown(value) = &self.install_method {
+        let method = self.install_method.as_str();
+        if !InstallMethod::NAMES.contains(&method) {
             let problem = Problem::UnknownInstallMethod {
-                value: value.clone(),
+                value: method.to_owned(),
             };
             return Err(scope.error("install_method", problem));
         }
         let payload_scope = Scope {
-            release: scope.release.clone(),
+            release: scope.release,
             prefix: "payload.",
         };
         self.payload.validate(&payload_scope, options)?;
@@ -110,13 +125,13 @@ impl Release {
     }
 
     fn validate_texts(&self, scope: &Scope) -> Result<(), ValidationError> {
-        scope.check("name", check_line(&self.name))?;
-        scope.check("summary", check_line(&self.summary))?;
+        scope.check("name", check_line(self.name.as_str()))?;
+        scope.check("summary", check_line(self.summary.as_str()))?;
         if let Some(vendor) = &self.vendor {
-            scope.check("vendor", check_line(vendor))?;
+            scope.check("vendor", check_line(vendor.as_str()))?;
         }
         if let Some(description) = &self.description {
-            scope.check("description", check_description(description))?;
+            scope.check("description", check_description(description.as_str()))?;
         }
         Ok(())
     }
@@ -137,15 +152,16 @@ impl Release {
     }
 
     fn validate_versions(&self, scope: &Scope) -> Result<(), ValidationError> {
-        scope.check("version", check_version(&self.version))?;
-        if let VersionFormat::Unknown(value) = &self.version_format {
+        scope.check("version", check_version(self.version.as_str()))?;
+        let format = self.version_format.as_str();
+        if !VersionFormat::NAMES.contains(&format) {
             let problem = Problem::UnknownVersionFormat {
-                value: value.clone(),
+                value: format.to_owned(),
             };
             return Err(scope.error("version_format", problem));
         }
         if let Some(lowest) = &self.lowest_supported_version {
-            scope.check("lowest_supported_version", check_version(lowest))?;
+            scope.check("lowest_supported_version", check_version(lowest.as_str()))?;
         }
         match &self.replaces {
             Some(replaces) => replaces.validate(scope),
@@ -154,9 +170,10 @@ impl Release {
     }
 
     fn validate_advisory(&self, scope: &Scope) -> Result<(), ValidationError> {
-        if let Severity::Unknown(value) = &self.severity {
+        let severity = self.severity.as_str();
+        if !Severity::NAMES.contains(&severity) {
             let problem = Problem::UnknownSeverity {
-                value: value.clone(),
+                value: severity.to_owned(),
             };
             return Err(scope.error("severity", problem));
         }
@@ -164,9 +181,10 @@ impl Release {
     }
 
     fn validate_rollout(&self, scope: &Scope) -> Result<(), ValidationError> {
-        if let Ring::Unknown(value) = &self.rollout.ring {
+        let ring = self.rollout.ring.as_str();
+        if !Ring::NAMES.contains(&ring) {
             let problem = Problem::UnknownRing {
-                value: value.clone(),
+                value: ring.to_owned(),
             };
             return Err(scope.error("rollout.ring", problem));
         }
@@ -181,7 +199,7 @@ impl Release {
     }
 }
 
-impl Replaces {
+impl BorrowedReplaces<'_> {
     fn validate(&self, scope: &Scope) -> Result<(), ValidationError> {
         if self.versions.is_empty() && self.min.is_none() && self.max.is_none() {
             return Err(scope.error("replaces", Problem::EmptyReplaces));
@@ -189,17 +207,17 @@ impl Replaces {
         check_list(scope, "replaces.versions", &self.versions, check_version)?;
         for (field, bound) in [("replaces.min", &self.min), ("replaces.max", &self.max)] {
             if let Some(bound) = bound {
-                scope.check(field, check_version(bound))?;
+                scope.check(field, check_version(bound.as_str()))?;
             }
         }
         Ok(())
     }
 }
 
-impl Payload {
+impl BorrowedPayload<'_> {
     fn validate(&self, scope: &Scope, options: &ValidateOptions) -> Result<(), ValidationError> {
-        scope.check("path", check_payload_path(&self.path))?;
-        scope.check("sha256", check_sha256(&self.sha256))?;
+        scope.check("path", check_payload_path(self.path.as_str()))?;
+        scope.check("sha256", check_sha256(self.sha256.as_str()))?;
         if self.size == 0 {
             return Err(scope.error("size", Problem::ZeroSize));
         }
@@ -211,7 +229,7 @@ impl Payload {
             return Err(scope.error("size", problem));
         }
         match &self.url {
-            Some(url) => scope.check("url", check_payload_url(url, options)),
+            Some(url) => scope.check("url", check_payload_url(url.as_str(), options)),
             None => Ok(()),
         }
     }
@@ -221,12 +239,12 @@ impl Payload {
 fn check_list(
     scope: &Scope,
     field: &str,
-    values: &[String],
+    values: &[Text],
     check: fn(&str) -> Result<(), Problem>,
 ) -> Result<(), ValidationError> {
     scope.check(field, check_count(values.len(), MAX_LIST_LEN))?;
     for (index, value) in values.iter().enumerate() {
-        scope.check(format_args!("{field}[{index}]"), check(value))?;
+        scope.check(format_args!("{field}[{index}]"), check(value.as_str()))?;
     }
     Ok(())
 }
@@ -235,12 +253,8 @@ fn check_unique_ids(releases: &[Release]) -> Result<(), ValidationError> {
     let mut first_index: HashMap<&str, usize> = HashMap::new();
     for (index, release) in releases.iter().enumerate() {
         if let Some(&first) = first_index.get(release.id.as_str()) {
-            let release_ref = ReleaseRef {
-                index,
-                id: release.id.clone(),
-            };
             let scope = Scope {
-                release: Some(release_ref),
+                release: Some((index, &release.id)),
                 prefix: "",
             };
             return Err(scope.error(
@@ -266,13 +280,11 @@ fn check_payload_conflicts(releases: &[Release]) -> Result<(), ValidationError> 
             continue;
         };
         let earlier = &releases[other].payload;
-        if !earlier.sha256.eq_ignore_ascii_case(&payload.sha256) || earlier.size != payload.size {
-            let release_ref = ReleaseRef {
-                index,
-                id: release.id.clone(),
-            };
+        let same_digest = earlier.sha256 == payload.sha256
+            || earlier.sha256.eq_ignore_ascii_case(&payload.sha256);
+        if !same_digest || earlier.size != payload.size {
             let scope = Scope {
-                release: Some(release_ref),
+                release: Some((index, &release.id)),
                 prefix: "",
             };
             return Err(scope.error("payload.path", Problem::ConflictingPayload { other }));

@@ -64,10 +64,14 @@ impl SignatureAlgorithm {
         }
     }
 
-    /// Returns the bytes that the Ed25519 signature covers for `message`.
-    fn signed_bytes(self, message: &[u8]) -> Cow<'_, [u8]> {
+    /// Returns the bytes that the Ed25519 signature covers for `message`. `known` is
+    /// the prehash of `message` when the caller computed it already.
+    fn signed_bytes<'a>(self, message: &'a [u8], known: Option<&Prehash>) -> Cow<'a, [u8]> {
         match self {
-            Self::Prehashed => Cow::Owned(prehash(message).to_vec()),
+            Self::Prehashed => {
+                let hash = known.map_or_else(|| Prehash::of(message), |hash| *hash);
+                Cow::Owned(hash.0.to_vec())
+            }
             Self::Legacy => Cow::Borrowed(message),
         }
     }
@@ -90,6 +94,17 @@ pub fn verify_with_any<'k>(
     message: &[u8],
     signature: &Signature,
 ) -> Result<&'k PublicKey, VerifyError> {
+    verify_with_any_prehashed(keys, message, None, signature)
+}
+
+/// Verifies as [`verify_with_any`] does, using `prehash` for a prehashed signature
+/// instead of hashing `message` again. `prehash` must be the prehash of `message`.
+pub(crate) fn verify_with_any_prehashed<'k>(
+    keys: &'k [PublicKey],
+    message: &[u8],
+    prehash: Option<&Prehash>,
+    signature: &Signature,
+) -> Result<&'k PublicKey, VerifyError> {
     let mut candidates = keys.iter().filter(|key| key.key_id() == signature.key_id());
     let Some(first) = candidates.next() else {
         return Err(VerifyError::UnknownKey {
@@ -99,12 +114,13 @@ pub fn verify_with_any<'k>(
     };
 
     // Two pinned keys may share an id by accident, so any of them may verify.
-    let mut outcome = first.verify(message, signature).map(|()| first);
+    let verify = |key: &'k PublicKey| key.verify_with(message, prehash, signature).map(|()| key);
+    let mut outcome = verify(first);
     for key in candidates {
         if outcome.is_ok() {
             break;
         }
-        outcome = key.verify(message, signature).map(|()| key);
+        outcome = verify(key);
     }
     outcome
 }
@@ -119,11 +135,35 @@ fn verify_ed25519(key: &VerifyingKey, message: &[u8], signature: &[u8; 64]) -> b
     key.verify_strict(message, &signature).is_ok()
 }
 
-/// Returns the BLAKE2b-512 hash that a prehashed (`ED`) signature covers.
-fn prehash(message: &[u8]) -> [u8; 64] {
-    use blake2::Digest;
+/// BLAKE2b-512 hash of a message, which a prehashed (`ED`) signature covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prehash([u8; 64]);
 
-    blake2::Blake2b512::digest(message).into()
+impl Prehash {
+    pub fn of(message: &[u8]) -> Self {
+        use blake2::Digest;
+
+        Self(blake2::Blake2b512::digest(message).into())
+    }
+}
+
+/// Computes a [`Prehash`] of a message that arrives in pieces, such as a download, so
+/// that verifying its signature afterwards needs no pass over the whole message.
+#[derive(Debug, Clone, Default)]
+pub struct Prehasher(blake2::Blake2b512);
+
+impl Prehasher {
+    pub fn update(&mut self, piece: &[u8]) {
+        use blake2::Digest;
+
+        self.0.update(piece);
+    }
+
+    pub fn finish(self) -> Prehash {
+        use blake2::Digest;
+
+        Prehash(self.0.finalize().into())
+    }
 }
 
 #[cfg(test)]

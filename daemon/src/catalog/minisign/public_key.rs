@@ -6,7 +6,7 @@ use std::str::FromStr;
 use ed25519_dalek::VerifyingKey;
 
 use super::text::{self, UNTRUSTED_PREFIX};
-use super::{FormatError, KeyId, Signature, VerifyError};
+use super::{FormatError, KeyId, Prehash, Signature, VerifyError};
 
 const INPUT: &str = "public key";
 
@@ -92,6 +92,17 @@ impl PublicKey {
     /// its BLAKE2b-512 hash for `ED` signatures), and the global signature over the
     /// signature bytes followed by the trusted comment.
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
+        self.verify_with(message, None, signature)
+    }
+
+    /// Verifies as [`PublicKey::verify`] does, using `prehash`, the prehash of `message`,
+    /// if the caller has computed it.
+    pub(super) fn verify_with(
+        &self,
+        message: &[u8],
+        prehash: Option<&Prehash>,
+        signature: &Signature,
+    ) -> Result<(), VerifyError> {
         let key_id = signature.key_id();
         if key_id != self.key_id {
             return Err(VerifyError::UnknownKey {
@@ -100,7 +111,7 @@ impl PublicKey {
             });
         }
 
-        let signed = signature.algorithm().signed_bytes(message);
+        let signed = signature.algorithm().signed_bytes(message, prehash);
         let valid = super::verify_ed25519(&self.key, &signed, signature.signature_bytes());
         if !valid {
             return Err(VerifyError::BadSignature { key_id });

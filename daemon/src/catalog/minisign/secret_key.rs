@@ -95,7 +95,7 @@ impl SecretKey {
     /// Signs `message` and its trusted comment.
     pub fn sign(&self, message: &[u8], options: &SignOptions) -> Result<Signature, SignError> {
         options.validate()?;
-        let signed = options.algorithm.signed_bytes(message);
+        let signed = options.algorithm.signed_bytes(message, None);
         let signature = self.signing_key.sign(&signed).to_bytes();
 
         let mut global_input = signature.to_vec();

@@ -723,3 +723,44 @@ fn strict_verification_rejects_noncanonical_s() {
     assert!(verify_ed25519(&key, b"", &hex(RFC8032_SIGNATURE)));
     assert!(!verify_ed25519(&key, b"", &signature));
 }
+
+#[test]
+fn prehash_in_pieces_equals_whole() {
+    let mut prehasher = Prehasher::default();
+    for piece in MESSAGE.chunks(3) {
+        prehasher.update(piece);
+    }
+
+    assert_eq!(prehasher.finish(), Prehash::of(MESSAGE));
+}
+
+#[test]
+fn known_prehash_verifies_prehashed_signature() {
+    let keys = [public_key()];
+    let prehash = Prehash::of(MESSAGE);
+
+    let verified = verify_with_any_prehashed(&keys, MESSAGE, Some(&prehash), &signature());
+
+    assert!(verified.is_ok());
+}
+
+#[test]
+fn prehash_of_other_bytes_is_rejected() {
+    let keys = [public_key()];
+    let prehash = Prehash::of(b"another message");
+
+    let error = verify_with_any_prehashed(&keys, MESSAGE, Some(&prehash), &signature());
+
+    assert!(matches!(error, Err(VerifyError::BadSignature { .. })));
+}
+
+#[test]
+fn legacy_signature_ignores_prehash() {
+    let keys = [public_key()];
+    let legacy = Signature::parse(LEGACY_SIGNATURE.as_bytes()).unwrap();
+    let prehash = Prehash::of(b"another message");
+
+    let verified = verify_with_any_prehashed(&keys, MESSAGE, Some(&prehash), &legacy);
+
+    assert!(verified.is_ok());
+}

@@ -4,16 +4,17 @@
 //!
 //! It rejects exactly the documents that `Catalog::parse` rejects. It runs the same
 //! checks of size, encoding and format version first, and deserializes each release with
-//! the same serde rules. It then validates every release, kept or not, and applies the
+//! the serde rules of `Release`, borrowing its text from the document. It then validates every release, kept or not, and applies the
 //! catalog-wide rules (release count, unique ids, payload conflicts) in the same order.
 
 mod sink;
+mod text_map;
 mod visitor;
 
 use serde::de::DeserializeSeed;
 
-use crate::catalog::document::{checked_text, Catalog, DocumentError, ValidateOptions};
-use crate::catalog::minisign::PublicKey;
+use crate::catalog::document::{read_document, Catalog, DocumentError, ValidateOptions};
+use crate::catalog::minisign::{Prehash, PublicKey};
 use crate::catalog::{verify_then_read, CatalogError, VerifiedCatalog};
 
 use super::machine::MachineIds;
@@ -36,12 +37,14 @@ pub fn read_for_machine(
     options: &ValidateOptions,
     machine: &MachineIds,
 ) -> Result<FilteredCatalog, DocumentError> {
-    let text = checked_text(bytes)?;
-
     let mut sink = ReleaseSink::new(machine, options);
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let header = CatalogSeed::new(&mut sink).deserialize(&mut deserializer)?;
-    deserializer.end()?;
+    let read = |text| {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let header = CatalogSeed::new(&mut sink).deserialize(&mut deserializer)?;
+        deserializer.end()?;
+        Ok(header)
+    };
+    let header = read_document(bytes, read, |header| header.format_version)?;
 
     let total_releases = sink.count();
     let catalog = sink.finish(header, options)?;
@@ -72,6 +75,18 @@ pub struct VerifiedForMachine {
 pub fn verify_for_machine(
     keys: &[PublicKey],
     catalog: &[u8],
+    signature: &[u8],
+    options: &ValidateOptions,
+    machine: &MachineIds,
+) -> Result<VerifiedForMachine, CatalogError> {
+    verify_for_machine_prehashed(keys, (catalog, None), signature, options, machine)
+}
+
+/// Verifies and reads as [`verify_for_machine`] does, using the catalog's prehash when
+/// the caller computed it while the bytes arrived.
+pub(crate) fn verify_for_machine_prehashed(
+    keys: &[PublicKey],
+    catalog: (&[u8], Option<&Prehash>),
     signature: &[u8],
     options: &ValidateOptions,
     machine: &MachineIds,

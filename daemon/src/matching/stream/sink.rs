@@ -1,41 +1,28 @@
 //! The receiver of streamed releases: validates each one, applies the catalog-wide
 //! rules as releases arrive, and keeps the releases that match the machine.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
-use crate::catalog::document::{
-    Catalog, Problem, Release, ReleaseRef, ValidateOptions, ValidationError, MAX_RELEASES,
-};
+use crate::catalog::document::{BorrowedRelease, Catalog, Problem, Release, ReleaseRef};
+use crate::catalog::document::{ValidateOptions, ValidationError, MAX_RELEASES};
 
 use super::super::machine::MachineIds;
+use super::text_map::TextMap;
 use super::visitor::Header;
 
 /// The first release that named a payload path, for the conflict rule.
-struct FirstPayload {
+struct FirstPayload<'de> {
     index: usize,
-    /// The decoded digest, which takes half the memory of the text and ignores case.
-    sha256: Option<[u8; 32]>,
+    /// The digest as written, usually borrowed from the document.
+    sha256: Cow<'de, str>,
     size: u64,
 }
 
-/// Decodes a SHA-256 digest written as 64 hexadecimal digits in either case.
-fn decode_sha256(text: &str) -> Option<[u8; 32]> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let mut digest = [0u8; 32];
-    for (byte, pair) in digest.iter_mut().zip(bytes.chunks_exact(2)) {
-        let high = char::from(pair[0]).to_digit(16)?;
-        let low = char::from(pair[1]).to_digit(16)?;
-        *byte = u8::try_from(high * 16 + low).ok()?;
-    }
-    Some(digest)
-}
-
 /// Releases seen so far and the first error of each kind that `Catalog::validate`
-/// reports after the header checks, in the order it reports them.
-pub(super) struct ReleaseSink<'a> {
+/// reports after the header checks, in the order it reports them. The maps of ids and
+/// paths borrow from the document, whose text lives for `'de`.
+pub(super) struct ReleaseSink<'a, 'de> {
     machine: &'a MachineIds,
     options: &'a ValidateOptions,
     kept: Vec<Release>,
@@ -43,11 +30,11 @@ pub(super) struct ReleaseSink<'a> {
     release_error: Option<ValidationError>,
     duplicate_error: Option<ValidationError>,
     conflict_error: Option<ValidationError>,
-    first_by_id: HashMap<String, usize>,
-    first_by_path: HashMap<String, FirstPayload>,
+    first_by_id: TextMap<'de, usize>,
+    first_by_path: TextMap<'de, FirstPayload<'de>>,
 }
 
-impl<'a> ReleaseSink<'a> {
+impl<'a, 'de> ReleaseSink<'a, 'de> {
     pub(super) fn new(machine: &'a MachineIds, options: &'a ValidateOptions) -> Self {
         Self {
             machine,
@@ -57,8 +44,8 @@ impl<'a> ReleaseSink<'a> {
             release_error: None,
             duplicate_error: None,
             conflict_error: None,
-            first_by_id: HashMap::new(),
-            first_by_path: HashMap::new(),
+            first_by_id: TextMap::new(),
+            first_by_path: TextMap::new(),
         }
     }
 
@@ -69,7 +56,7 @@ impl<'a> ReleaseSink<'a> {
     /// Checks one release and keeps it when it matches the machine. Once the outcome is
     /// an error whatever follows, releases are only counted, so that a later JSON error
     /// still wins as it does in `Catalog::parse`.
-    pub(super) fn push(&mut self, release: Release) {
+    pub(super) fn push(&mut self, release: BorrowedRelease<'de>) {
         let index = self.count;
         self.count += 1;
         if self.count > MAX_RELEASES || self.release_error.is_some() {
@@ -82,46 +69,49 @@ impl<'a> ReleaseSink<'a> {
         }
         self.check_unique_id(index, &release);
         self.check_payload(index, &release);
-        if self.machine.matches(&release) {
-            self.kept.push(release);
+        if self.machine.matches_borrowed(&release) {
+            self.kept.push(release.into_owned());
         }
     }
 
-    fn check_unique_id(&mut self, index: usize, release: &Release) {
+    fn check_unique_id(&mut self, index: usize, release: &BorrowedRelease<'de>) {
         if self.duplicate_error.is_some() {
             return;
         }
-        match self.first_by_id.get(&release.id) {
-            Some(&first) => {
-                let problem = Problem::DuplicateId {
-                    value: release.id.clone(),
-                    first,
-                };
-                self.duplicate_error = Some(release_error(index, release, "id", problem));
+        let first = match self.first_by_id.entry(&release.id.0) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                entry.insert(index);
+                return;
             }
-            None => {
-                self.first_by_id.insert(release.id.clone(), index);
-            }
-        }
+        };
+        let problem = Problem::DuplicateId {
+            value: release.id.as_str().to_owned(),
+            first,
+        };
+        self.duplicate_error = Some(release_error(index, release, "id", problem));
     }
 
     /// Two releases may share a payload path only with the same sha256 and size.
-    fn check_payload(&mut self, index: usize, release: &Release) {
+    fn check_payload(&mut self, index: usize, release: &BorrowedRelease<'de>) {
         if self.conflict_error.is_some() {
             return;
         }
         let payload = &release.payload;
-        let Some(first) = self.first_by_path.get(&payload.path) else {
-            let first = FirstPayload {
-                index,
-                sha256: decode_sha256(&payload.sha256),
-                size: payload.size,
-            };
-            self.first_by_path.insert(payload.path.clone(), first);
-            return;
+        let first = match self.first_by_path.entry(&payload.path.0) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                entry.insert(FirstPayload {
+                    index,
+                    sha256: payload.sha256.0.clone(),
+                    size: payload.size,
+                });
+                return;
+            }
         };
-        // Validation has accepted both digests, so both decode.
-        let same_digest = first.sha256 == decode_sha256(&payload.sha256);
+        // Validation has accepted both digests as hexadecimal, which may differ in case.
+        let sha256 = payload.sha256.as_str();
+        let same_digest = first.sha256 == sha256 || first.sha256.eq_ignore_ascii_case(sha256);
         if !same_digest || first.size != payload.size {
             let problem = Problem::ConflictingPayload { other: first.index };
             self.conflict_error = Some(release_error(index, release, "payload.path", problem));
@@ -169,14 +159,14 @@ impl<'a> ReleaseSink<'a> {
 
 fn release_error(
     index: usize,
-    release: &Release,
+    release: &BorrowedRelease,
     field: &str,
     problem: Problem,
 ) -> ValidationError {
     ValidationError {
         release: Some(ReleaseRef {
             index,
-            id: release.id.clone(),
+            id: release.id.as_str().to_owned(),
         }),
         field: field.to_owned(),
         problem,

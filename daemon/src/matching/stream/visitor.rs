@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::de::{DeserializeSeed, Error, MapAccess, SeqAccess, Visitor};
 use serde::Deserializer;
 
-use crate::catalog::document::Release;
+use crate::catalog::document::BorrowedRelease;
 
 use super::sink::ReleaseSink;
 
@@ -33,17 +33,17 @@ pub(super) struct Header {
 }
 
 /// Reads a catalog document, sending each release to the sink.
-pub(super) struct CatalogSeed<'s, 'a> {
-    sink: &'s mut ReleaseSink<'a>,
+pub(super) struct CatalogSeed<'s, 'a, 'de> {
+    sink: &'s mut ReleaseSink<'a, 'de>,
 }
 
-impl<'s, 'a> CatalogSeed<'s, 'a> {
-    pub(super) fn new(sink: &'s mut ReleaseSink<'a>) -> Self {
+impl<'s, 'a, 'de> CatalogSeed<'s, 'a, 'de> {
+    pub(super) fn new(sink: &'s mut ReleaseSink<'a, 'de>) -> Self {
         Self { sink }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for CatalogSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for CatalogSeed<'_, '_, 'de> {
     type Value = Header;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Header, D::Error> {
@@ -96,7 +96,7 @@ where
     Ok(())
 }
 
-impl<'de> Visitor<'de> for CatalogSeed<'_, '_> {
+impl<'de> Visitor<'de> for CatalogSeed<'_, '_, 'de> {
     type Value = Header;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
@@ -125,14 +125,36 @@ impl<'de> Visitor<'de> for CatalogSeed<'_, '_> {
         }
         header.finish()
     }
+
+    /// Reads the fields in declaration order, as the derived deserializer of `Catalog`
+    /// reads a JSON array, so that both reject arrays with the same message.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Header, A::Error> {
+        let expected = &"struct Catalog with 6 elements";
+        let missing = |index| A::Error::invalid_length(index, expected);
+        let format_version = seq.next_element()?.ok_or_else(|| missing(0))?;
+        let remote_id = seq.next_element()?.ok_or_else(|| missing(1))?;
+        let serial = seq.next_element()?.ok_or_else(|| missing(2))?;
+        let issued = seq.next_element()?.ok_or_else(|| missing(3))?;
+        let expires = seq.next_element()?.ok_or_else(|| missing(4))?;
+
+        // `releases` has a default, so the array may end before it.
+        seq.next_element_seed(ReleasesSeed { sink: self.sink })?;
+        Ok(Header {
+            format_version,
+            remote_id,
+            serial,
+            issued,
+            expires,
+        })
+    }
 }
 
 /// Reads the `releases` array one release at a time.
-struct ReleasesSeed<'s, 'a> {
-    sink: &'s mut ReleaseSink<'a>,
+struct ReleasesSeed<'s, 'a, 'de> {
+    sink: &'s mut ReleaseSink<'a, 'de>,
 }
 
-impl<'de> DeserializeSeed<'de> for ReleasesSeed<'_, '_> {
+impl<'de> DeserializeSeed<'de> for ReleasesSeed<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -140,7 +162,7 @@ impl<'de> DeserializeSeed<'de> for ReleasesSeed<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for ReleasesSeed<'_, '_> {
+impl<'de> Visitor<'de> for ReleasesSeed<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
@@ -148,7 +170,7 @@ impl<'de> Visitor<'de> for ReleasesSeed<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(release) = seq.next_element::<Release>()? {
+        while let Some(release) = seq.next_element::<BorrowedRelease<'de>>()? {
             self.sink.push(release);
         }
         Ok(())
