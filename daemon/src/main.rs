@@ -22,6 +22,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Inventory { json }) => hwupd::cli::print_inventory(&settings, json),
         None => {
             hwupd::logging::init();
+            hwupd::memory::configure_allocator();
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;

@@ -3,6 +3,28 @@
 
 use std::ops::Range;
 
+/// Allocation size in bytes from which glibc maps a block of its own, which goes back
+/// to the kernel when freed. glibc's default starts at 128 KiB but rises to the largest
+/// block freed so far, and a catalog refresh frees blocks of megabytes, after which
+/// freed memory at the top of a thread's arena stays with the process even through
+/// `malloc_trim`.
+const MMAP_THRESHOLD: i32 = 128 * 1024;
+
+/// Fixes glibc's mmap threshold for the daemon, so that the memory of a refresh
+/// returns to the kernel after it, whichever thread allocated it. Call it once, before
+/// the runtime starts threads.
+#[allow(unsafe_code)]
+pub fn configure_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's allocator settings; it takes no pointer and
+    // is called before other threads allocate.
+    unsafe {
+        if nix::libc::mallopt(nix::libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 0 {
+            tracing::warn!("setting glibc's mmap threshold failed");
+        }
+    }
+}
+
 /// Gives free heap pages and the code pages of finished work back to the kernel.
 /// The daemon calls it after start, after each job and after each schedule tick.
 pub fn release_idle_memory() {
