@@ -62,14 +62,29 @@ pub fn from_dbus(error: zbus::Error) -> Failure {
             from_error_name(name.as_str(), detail.as_deref().unwrap_or_default())
         }
         zbus::Error::FDO(fdo) => from_error_name(&fdo.name(), fdo.description().unwrap_or("")),
-        zbus::Error::InputOutput(_) => stopped_answering(&error.to_string()),
-        _ => Failure::new(FAILED, format!("calling hwupd failed: {error}")),
+        zbus::Error::InputOutput(_) => stopped_answering(&daemon_text(&error.to_string())),
+        _ => Failure::new(
+            FAILED,
+            format!("calling hwupd failed: {}", daemon_text(&error.to_string())),
+        ),
     }
+}
+
+/// Maximum characters of a daemon message that hwupctl prints. The daemon quotes
+/// at most `MAX_ECHOED_CHARS` of any argument, so a longer message comes only from
+/// an older daemon that echoes a huge argument back.
+const MAX_MESSAGE_CHARS: usize = 1000;
+
+/// Makes a message from the daemon safe to print. Control characters are escaped,
+/// and the text is cut after `MAX_MESSAGE_CHARS` characters.
+pub fn daemon_text(text: &str) -> String {
+    hwupd::output::printable(text, MAX_MESSAGE_CHARS)
 }
 
 /// Maps a D-Bus error name and its message to a failure. Job objects report the
 /// error of a failed job in the same two parts.
 pub fn from_error_name(name: &str, detail: &str) -> Failure {
+    let detail = &daemon_text(detail);
     match name {
         "org.freedesktop.DBus.Error.ServiceUnknown"
         | "org.freedesktop.DBus.Error.NameHasNoOwner" => not_running(),
@@ -191,6 +206,24 @@ mod tests {
 
         assert_eq!(failure.code, FAILED, "{failure}");
         assert!(!failure.message.contains("stopped answering"), "{failure}");
+    }
+
+    #[test]
+    fn huge_daemon_message_is_cut_and_escaped() {
+        let detail = format!("release \u{1b}[2J{} is unknown", "x".repeat(20_000_000));
+        let error = method_error("org.hwupd.Hwupd1.Error.NotFound", &detail);
+
+        let failure = from_dbus(error);
+
+        assert_eq!(failure.code, NOT_FOUND);
+        // 1000 characters, five more for the escaped ESC, and the ellipsis.
+        assert_eq!(failure.message.chars().count(), 1006);
+        assert!(
+            failure.message.starts_with("release \\u{1b}[2J"),
+            "{failure}"
+        );
+        assert!(failure.message.ends_with('…'), "{failure}");
+        assert!(!failure.message.contains('\u{1b}'), "{failure}");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use futures_util::StreamExt;
 
 use zbus::zvariant::OwnedObjectPath;
 
-use crate::failure::{from_dbus, Failure, FAILED, NOT_AUTHORIZED, NOT_FOUND, NOT_VERIFIED};
+use crate::failure::{
+    daemon_text, from_dbus, Failure, FAILED, NOT_AUTHORIZED, NOT_FOUND, NOT_VERIFIED,
+};
 
 #[zbus::proxy(
     interface = "org.hwupd.Hwupd1.Job",
@@ -57,7 +59,7 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
             let line = format!(
                 "{:>3}% {}",
                 job.progress().await.map_err(from_dbus)?,
-                job.message().await.map_err(from_dbus)?
+                daemon_text(&job.message().await.map_err(from_dbus)?)
             );
             eprint!("\r\x1b[2K{line}");
             let _ = std::io::stderr().flush();
@@ -89,5 +91,5 @@ async fn outcome(job: &JobProxy<'_>, state: &str) -> Result<String, Failure> {
         "NotFound" => NOT_FOUND,
         _ => FAILED,
     };
-    Err(Failure::new(code, message))
+    Err(Failure::new(code, daemon_text(&message)))
 }

@@ -1,5 +1,6 @@
 //! `hwupctl windows`, `policy`, `approve`, `block`, `inhibit`, `history` and `report`.
 
+use hwupd::output::quoted;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde_json::Value;
@@ -147,7 +148,7 @@ pub async fn inhibit(reason: &str, until: Option<&str>, clear: bool) -> Result<(
 
 fn parse_time(text: &str) -> Result<Timestamp, Failure> {
     crate::base_time::parse(text, Timestamp::now(), &TimeZone::system())
-        .map_err(|e| Failure::new(2, format!("invalid --until {text:?}: {e:#}")))
+        .map_err(|e| Failure::new(2, format!("invalid --until {}: {e:#}", quoted(text))))
 }
 
 /// `hwupctl history`: the update history, oldest first.

@@ -1,5 +1,6 @@
 //! `hwupctl refresh`, `remotes`, `updates`, `stage`, `unstage`, `apply` and `rollback`.
 
+use hwupd::output::quoted;
 use serde_json::Value;
 
 use crate::daemon_cmd::{manager, print_json};
@@ -167,7 +168,7 @@ pub async fn unstage(release: &str) -> Result<(), Failure> {
         if removed {
             format!("unstaged {release}")
         } else {
-            format!("{release} was not staged")
+            format!("{} was not staged", quoted(release))
         }
     );
     Ok(())
@@ -195,8 +196,9 @@ pub async fn rollback(device: &str, yes: bool, json: bool) -> Result<(), Failure
         return Err(Failure::new(
             USAGE,
             format!(
-                "rollback replaces the running firmware or driver of device {device}; \
-                 confirm with --yes"
+                "rollback replaces the running firmware or driver of device {}; \
+                 confirm with --yes",
+                quoted(device)
             ),
         ));
     }

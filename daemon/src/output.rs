@@ -27,6 +27,42 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Maximum characters of a user-supplied value, such as an id, that a message quotes.
+pub const MAX_ECHOED_CHARS: usize = 200;
+
+/// Makes `text` safe to print on one line of a terminal. Control characters and
+/// bidirectional overrides are escaped (`\n`, `\u{1b}`, `\u{202e}`), and the text is
+/// cut after `max_chars` characters with `…` in place of the rest.
+pub fn printable(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars));
+    for (index, c) in text.chars().enumerate() {
+        if index == max_chars {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else if is_bidi_control(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Returns `text` in double quotes for a message, made printable and cut after
+/// [`MAX_ECHOED_CHARS`] characters.
+pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", printable(text, MAX_ECHOED_CHARS))
+}
+
+/// Returns whether `c` is a Unicode bidirectional embedding, override or isolate, which can
+/// make a terminal show text in another order than it has.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Renders an inventory as a device table followed by the kernel release.
 pub fn inventory_table(inventory: &Inventory) -> String {
     let rows: Vec<Vec<String>> = inventory.devices.iter().map(device_row).collect();
@@ -66,5 +102,47 @@ fn or_dash(text: &str) -> String {
         "-".to_string()
     } else {
         text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn printable_escapes_control_characters() {
+        let text = printable("a\nb\u{1b}[31mc\u{202e}d", 100);
+
+        assert_eq!(text, "a\\nb\\u{1b}[31mc\\u{202e}d");
+    }
+
+    #[test]
+    fn printable_cuts_long_text() {
+        let text = printable(&"x".repeat(20_000_000), MAX_ECHOED_CHARS);
+
+        assert_eq!(text.chars().count(), MAX_ECHOED_CHARS + 1);
+        assert!(text.ends_with("x…"), "{text}");
+    }
+
+    #[test]
+    fn printable_keeps_short_text() {
+        assert_eq!(printable("bios-2.0 Größe", 14), "bios-2.0 Größe");
+        assert_eq!(printable("", 10), "");
+    }
+
+    #[test]
+    fn quoted_adds_quotes() {
+        assert_eq!(quoted("a\tb"), "\"a\\tb\"");
+    }
+
+    proptest! {
+        #[test]
+        fn printable_output_is_one_safe_line(text in any::<String>(), max in 0usize..64) {
+            let out = printable(&text, max);
+
+            prop_assert!(!out.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            prop_assert!(out.chars().count() <= max.saturating_mul(10) + 1);
+        }
     }
 }

@@ -50,3 +50,62 @@ fn unprivileged_call_without_polkit_is_not_authorized() {
     );
     assert!(!denied.stderr.contains("not running"), "{}", denied.stderr);
 }
+
+/// Returns an id of 100,000 characters that starts with a terminal escape sequence.
+/// An argument of a command may be at most 128 KiB on Linux.
+fn hostile_id() -> String {
+    format!("\u{1b}[2Jid\n{}", "x".repeat(100_000))
+}
+
+#[test]
+fn long_ids_are_cut_and_escaped() {
+    let bus = TestBus::start();
+    let _daemon = Daemon::start(&bus, &fixture("vm"), &[]);
+    let id = hostile_id();
+    let commands: [&[&str]; 7] = [
+        &["stage", &id],
+        &["apply", &id],
+        &["unstage", &id],
+        &["approve", &id],
+        &["refresh", &id],
+        &["rollback", &id, "--yes"],
+        &["inhibit", "--until", &id],
+    ];
+
+    for args in commands {
+        let output = run(bus.command(binary("hwupctl")).args(args));
+
+        let text = format!("{}{}", output.stdout, output.stderr);
+        assert!(text.len() < 2000, "{}: {} bytes", args[0], text.len());
+        assert!(!text.contains('\u{1b}'), "{}: {text}", args[0]);
+        assert!(text.contains("\\u{1b}[2Jid\\n"), "{}: {text}", args[0]);
+        assert!(text.contains("x…"), "{}: {text}", args[0]);
+    }
+}
+
+#[test]
+fn daemon_cuts_echoed_ids() {
+    let bus = TestBus::start();
+    let _daemon = Daemon::start(&bus, &fixture("vm"), &[]);
+    let id = hostile_id();
+
+    for method in ["Stage", "Rollback", "Refresh", "Approve"] {
+        let reply = run(std::process::Command::new("busctl")
+            .arg(format!("--address={}", bus.address))
+            .args(["call", "org.hwupd.Hwupd1", "/org/hwupd/Hwupd1/Manager"])
+            .args(["org.hwupd.Hwupd1.Manager", method, "s", &id]));
+
+        assert_ne!(reply.code, Some(0), "{method}");
+        assert!(
+            reply.stderr.len() < 1000,
+            "{method}: {}",
+            reply.stderr.len()
+        );
+        assert!(
+            !reply.stderr.contains('\u{1b}'),
+            "{method}: {}",
+            reply.stderr
+        );
+        assert!(reply.stderr.contains("x…"), "{method}: {}", reply.stderr);
+    }
+}

@@ -9,6 +9,7 @@ use super::error::{Error, Result};
 use super::job::{self, JobHandle};
 use super::manager::{lock, SharedState};
 use crate::history::{Transition, UpdateState};
+use crate::output::quoted;
 use crate::policy::{Candidate, Decision, Environment, PowerState};
 use crate::remote::{self, RefreshError};
 use crate::staging::StageRequest;
@@ -50,7 +51,7 @@ pub async fn refresh(
         if remotes.is_empty() {
             return Err(Error::NotFound(match remote_id.as_str() {
                 "" => "no enabled remotes are configured; add one in remotes.d/ beside the config file".to_string(),
-                id => format!("remote {id} is not configured; see `hwupctl remotes`"),
+                id => format!("remote {} is not configured; see `hwupctl remotes`", quoted(id)),
             }));
         }
         (remotes, guard.catalogs.store.clone(), guard.fetcher()?)
@@ -133,7 +134,8 @@ pub async fn stage(
         let mut guard = lock(&state);
         let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
             Error::NotFound(format!(
-                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+                "release {} is in no accepted catalog; run `hwupctl refresh`",
+                quoted(&release_id)
             ))
         })?;
         let offered: Vec<_> = guard
@@ -220,7 +222,8 @@ pub async fn apply(
         let mut guard = lock(&state);
         let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
             Error::NotFound(format!(
-                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+                "release {} is in no accepted catalog; run `hwupctl refresh`",
+                quoted(&release_id)
             ))
         })?;
         let staged: Vec<_> = guard

@@ -76,7 +76,10 @@ pub enum StateError {
     #[error("{MAX_INHIBITS} inhibits are already in force; clear them first")]
     TooManyInhibits,
 
-    #[error("inhibit reason {reason:?} is invalid: use 1 to {MAX_REASON_LEN} bytes without control characters")]
+    #[error(
+        "inhibit reason {} is invalid: use 1 to {MAX_REASON_LEN} bytes without control characters",
+        crate::output::quoted(reason)
+    )]
     InvalidReason { reason: String },
 
     #[error(
