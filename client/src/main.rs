@@ -4,6 +4,7 @@ mod base_time;
 mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
+mod device_id;
 mod failure;
 mod history_cmd;
 mod job;
@@ -37,6 +38,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the devices the daemon tracks with their firmware and driver versions.
+    ///
+    /// The ID column shows the first 12 characters of each device id. Commands that
+    /// take a device id (`rollback`, `history --device`) accept any unique prefix of
+    /// at least 4 characters, and --json prints the full ids.
     Devices {
         /// Print JSON: {"kernel_release", "hardware_ids", "devices": [...]}.
         #[arg(long)]
@@ -118,14 +123,15 @@ enum Command {
     /// org.hwupd.apply authorization, and it never runs beside an apply.
     ///
     /// Exit codes: 0 rolled back, 1 nothing to roll back or the rollback failed,
-    /// 2 --yes missing, 3 daemon or bus unreachable, 4 not authorized, 6 no
-    /// device has DEVICE_ID.
+    /// 2 --yes missing or DEVICE_ID a prefix of several ids, 3 daemon or bus
+    /// unreachable, 4 not authorized, 6 no device has DEVICE_ID.
     ///
     /// Example: `hwupctl devices` lists the ids, then
     /// `hwupctl rollback DEVICE_ID --yes` rolls one back.
     #[command(verbatim_doc_comment)]
     Rollback {
-        /// Device id, as `hwupctl devices` shows it.
+        /// Device id, or a unique prefix of at least 4 characters, such as the
+        /// one that `hwupctl devices` shows.
         #[arg(value_name = "DEVICE_ID")]
         device: String,
         /// Confirm the rollback. Without it, hwupctl changes nothing.
@@ -139,7 +145,8 @@ enum Command {
     },
     /// Show the update history: every transition of every update, oldest first.
     History {
-        /// Only this device id (see `hwupctl devices`).
+        /// Only this device: its id, or a unique prefix of at least 4 characters
+        /// (see `hwupctl devices`).
         #[arg(long, value_name = "ID", default_value = "")]
         device: String,
         /// Show the latest N records; 0 shows up to 10,000.

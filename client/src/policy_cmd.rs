@@ -153,9 +153,13 @@ fn parse_time(text: &str) -> Result<Timestamp, Failure> {
 
 /// `hwupctl history`: the update history, oldest first.
 pub async fn history(device: &str, limit: u32, json: bool) -> Result<(), Failure> {
-    let text = manager()
-        .await?
-        .get_history(device, limit)
+    let manager = manager().await?;
+    let device_id = match device {
+        "" => String::new(),
+        text => crate::device_id::resolve_in_history(&manager, text).await?,
+    };
+    let text = manager
+        .get_history(&device_id, limit)
         .await
         .map_err(from_dbus)?;
     if json {

@@ -202,9 +202,11 @@ pub async fn rollback(device: &str, yes: bool, json: bool) -> Result<(), Failure
             ),
         ));
     }
-    let document = run_job(manager().await?.rollback(device).await, json).await?;
+    let manager = manager().await?;
+    let device_id = crate::device_id::resolve_listed(&manager, device).await?;
+    let document = run_job(manager.rollback(&device_id).await, json).await?;
     if !json {
-        println!("{}", rollback_summary(device, &document));
+        println!("{}", rollback_summary(&device_id, &document));
     }
     Ok(())
 }
