@@ -59,7 +59,8 @@ enum Command {
         /// Only this remote id.
         #[arg(default_value = "")]
         remote: String,
-        /// Print the job's result as JSON.
+        /// Print every remote's outcome as JSON, also when some failed:
+        /// {"remotes": [{"remote", "outcome", "serial" or "error_kind" and "error"}]}.
         #[arg(long)]
         json: bool,
     },

@@ -75,7 +75,9 @@ pub async fn refresh(
 
         // The next reader loads the new catalogs for this machine.
         lock(&state).catalogs.loaded = None;
-        finish_refresh(results, failures)
+        let document = json!({ "remotes": results }).to_string();
+        job.set_result(&document).await;
+        finish_refresh(document, failures)
     })
     .await
 }
@@ -97,12 +99,11 @@ fn refresh_result(
     }
 }
 
-fn finish_refresh(
-    results: Vec<serde_json::Value>,
-    failures: Vec<(String, RefreshError)>,
-) -> Result<String> {
+/// Returns the job's result `document`, or the error that names every failed remote.
+/// The job keeps `document` as its result in either case.
+fn finish_refresh(document: String, failures: Vec<(String, RefreshError)>) -> Result<String> {
     if failures.is_empty() {
-        return Ok(json!({ "remotes": results }).to_string());
+        return Ok(document);
     }
     let message = failures
         .iter()
