@@ -163,6 +163,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: history_cmd::ReportFormat,
+        /// Print JSON, the same as --format json.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Show the maintenance windows and their next openings.
     Windows {
@@ -206,6 +209,10 @@ enum Command {
         /// Remove every postponement.
         #[arg(long, conflicts_with = "until")]
         clear: bool,
+        /// Print the postponements in force as JSON: {"inhibits": [{"reason", "until",
+        /// "created"}]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Create signing keys, write and sign update catalogs, and verify their
     /// signatures. Works without the daemon.
@@ -272,7 +279,14 @@ fn run(command: Command) -> Result<(), Failure> {
                 limit,
                 json,
             } => policy_cmd::history(&device, limit, json).await,
-            Command::Report { format } => policy_cmd::report(format).await,
+            Command::Report { format, json } => {
+                let format = if json {
+                    history_cmd::ReportFormat::Json
+                } else {
+                    format
+                };
+                policy_cmd::report(format).await
+            }
             Command::Windows { count, json } => policy_cmd::windows(count, json).await,
             Command::Policy { json } => policy_cmd::policy(json).await,
             Command::Approve { entry, revoke } => {
@@ -295,7 +309,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 reason,
                 until,
                 clear,
-            } => policy_cmd::inhibit(&reason, until.as_deref(), clear).await,
+                json,
+            } => policy_cmd::inhibit(&reason, until.as_deref(), clear, json).await,
             Command::Catalog(_) | Command::Calendar(_) => {
                 unreachable!("local commands run before the runtime starts")
             }
