@@ -101,7 +101,12 @@ pub fn from_error_name(name: &str, detail: &str) -> Failure {
         }
         "org.hwupd.Hwupd1.Error.SignatureInvalid" => Failure::new(NOT_VERIFIED, detail),
         "org.hwupd.Hwupd1.Error.NotFound" => Failure::new(NOT_FOUND, detail),
-        _ => Failure::new(FAILED, format!("{detail} ({name})")),
+        // The message of an error is for people, and its name only for programs.
+        _ if detail.is_empty() => Failure::new(
+            FAILED,
+            format!("calling hwupd failed with the D-Bus error {name}"),
+        ),
+        _ => Failure::new(FAILED, detail),
     }
 }
 
@@ -224,6 +229,29 @@ mod tests {
         );
         assert!(failure.message.ends_with('…'), "{failure}");
         assert!(!failure.message.contains('\u{1b}'), "{failure}");
+    }
+
+    #[test]
+    fn failed_message_has_no_error_name() {
+        let error = method_error(
+            "org.hwupd.Hwupd1.Error.InvalidArgs",
+            "count 5000 is too large",
+        );
+
+        let failure = from_dbus(error);
+
+        assert_eq!(failure.code, FAILED);
+        assert_eq!(failure.message, "count 5000 is too large");
+    }
+
+    #[test]
+    fn empty_message_names_the_error() {
+        let failure = from_error_name("org.example.Error.Odd", "");
+
+        assert_eq!(
+            failure.message,
+            "calling hwupd failed with the D-Bus error org.example.Error.Odd"
+        );
     }
 
     #[test]

@@ -7,9 +7,7 @@ use futures_util::StreamExt;
 
 use zbus::zvariant::OwnedObjectPath;
 
-use crate::failure::{
-    daemon_text, from_dbus, Failure, FAILED, NOT_AUTHORIZED, NOT_FOUND, NOT_VERIFIED,
-};
+use crate::failure::{daemon_text, from_dbus, from_error_name, Failure};
 
 #[zbus::proxy(
     interface = "org.hwupd.Hwupd1.Job",
@@ -111,14 +109,8 @@ async fn outcome(job: &JobProxy<'_>, state: &str) -> Result<Ended, Failure> {
     }
     let name = job.error_name().await.map_err(from_dbus)?;
     let message = job.error_message().await.map_err(from_dbus)?;
-    let code = match name.rsplit('.').next().unwrap_or_default() {
-        "SignatureInvalid" => NOT_VERIFIED,
-        "NotAuthorized" => NOT_AUTHORIZED,
-        "NotFound" => NOT_FOUND,
-        _ => FAILED,
-    };
     Ok(Ended {
         result,
-        failure: Some(Failure::new(code, daemon_text(&message))),
+        failure: Some(from_error_name(&name, &message)),
     })
 }

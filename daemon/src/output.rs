@@ -63,6 +63,23 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Joins the messages of `error` and of its sources with `: `. A source whose message
+/// the text already ends with is left out, because some libraries wrap an error in
+/// another with the same message (reqwest and hyper do so for body errors).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
 /// Renders an inventory as a device table followed by the kernel release.
 pub fn inventory_table(inventory: &Inventory) -> String {
     let rows: Vec<Vec<String>> = inventory.devices.iter().map(device_row).collect();
@@ -129,6 +146,34 @@ mod tests {
     fn printable_keeps_short_text() {
         assert_eq!(printable("bios-2.0 Größe", 14), "bios-2.0 Größe");
         assert_eq!(printable("", 10), "");
+    }
+
+    /// An error with a fixed message and an optional source.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|layer| layer as _)
+        }
+    }
+
+    #[test]
+    fn error_chain_skips_repeated_messages() {
+        let timed_out = Layer("operation timed out", None);
+        let body = Layer("body error", Some(Box::new(timed_out)));
+        let wrapped = Layer("body error", Some(Box::new(body)));
+        let error = Layer("decoding failed", Some(Box::new(wrapped)));
+
+        let message = error_chain(&error);
+
+        assert_eq!(message, "decoding failed: body error: operation timed out");
     }
 
     #[test]

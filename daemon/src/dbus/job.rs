@@ -199,7 +199,11 @@ where
         let outcome = work(handle.clone()).await;
         match &outcome {
             Ok(_) => tracing::info!(job = %handle.path.as_str(), "job succeeded"),
-            Err(e) => tracing::error!(job = %handle.path.as_str(), error = %e, "job failed"),
+            Err(e) => tracing::error!(
+                job = %handle.path.as_str(),
+                error = zbus::DBusError::description(e).unwrap_or_default(),
+                "job failed"
+            ),
         }
         handle.finish(outcome).await;
         crate::memory::release_idle_memory();
