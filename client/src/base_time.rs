@@ -64,7 +64,7 @@ fn parse_epoch(text: &str) -> anyhow::Result<Timestamp> {
     }
 
     let nanos: i32 = format!("{fraction:0<9}").parse()?;
-    Ok(Timestamp::new(seconds, nanos)?)
+    Timestamp::new(seconds, nanos).map_err(|_| out_of_range(format!("@{text}")))
 }
 
 /// Adds a signed span such as `+1h 30min`, `-2d` or `15min ago` to `now`.
@@ -73,7 +73,7 @@ fn shift(now: Timestamp, text: &str) -> anyhow::Result<Timestamp> {
         .parse()
         .context("expected a time span such as \"+1h 30min\" or \"2d ago\"")?;
     let duration = span.to_duration(SpanRelativeTo::days_are_24_hours())?;
-    Ok(now.checked_add(duration)?)
+    now.checked_add(duration).map_err(|_| out_of_range(text))
 }
 
 /// Parses a date and time with an optional weekday before and zone after.
@@ -96,7 +96,15 @@ fn parse_civil(text: &str, now: Timestamp, local: &TimeZone) -> anyhow::Result<T
     if weekday.is_some_and(|index| i64::from(civil.weekday().to_monday_zero_offset()) != index) {
         bail!("the weekday does not match the date {}", civil.date());
     }
-    Ok(zone.to_ambiguous_timestamp(civil).compatible()?)
+    zone.to_ambiguous_timestamp(civil)
+        .compatible()
+        .map_err(|_| out_of_range(civil))
+}
+
+/// Returns the error for a time before or after the range of times that hwupctl
+/// handles, in place of the time library's message about its internal parameters.
+fn out_of_range(time: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{time} is out of range; use a time between the years -9999 and 9999")
 }
 
 /// Forms that [`parse`] accepts, for error messages.
@@ -195,6 +203,16 @@ mod tests {
             error.starts_with("invalid time after the date 2026-12-24"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn far_times_are_out_of_range() {
+        for text in ["9999-12-31 23:59:59", "@999999999999", "+175000000h"] {
+            let error = error_of(text);
+
+            assert!(error.contains("is out of range"), "{text}: {error}");
+            assert!(!error.contains("parameter"), "{text}: {error}");
+        }
     }
 
     #[test]

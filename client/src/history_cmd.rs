@@ -187,18 +187,10 @@ fn attempts_table(attempts: &[AttemptSummary]) -> String {
 /// Makes text from firmware safe for one table cell: control characters, which could
 /// break the layout or drive the terminal, are shown escaped, such as `\n` or `\u{1b}`.
 fn cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
+    if text.is_empty() {
+        return "-".to_string();
     }
-    if out.is_empty() {
-        out.push('-');
-    }
-    out
+    hwupd::output::printable(text, usize::MAX)
 }
 
 #[cfg(test)]

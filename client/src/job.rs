@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use zbus::zvariant::OwnedObjectPath;
 
-use crate::failure::{from_dbus, Failure, FAILED, NOT_AUTHORIZED, NOT_FOUND, NOT_VERIFIED};
+use crate::failure::{daemon_text, from_dbus, from_error_name, Failure};
 
 #[zbus::proxy(
     interface = "org.hwupd.Hwupd1.Job",
@@ -37,9 +37,31 @@ const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// in case the signal was lost (a bus policy that filters signals, for example).
 const SIGNAL_FALLBACK: Duration = Duration::from_secs(1);
 
-/// Waits until the job at `path` ends and returns its result JSON. Progress
-/// goes to stderr when stderr is a terminal.
+/// A job that has ended.
+pub struct Ended {
+    /// Result JSON of the job. A failed job has an empty result, except one that
+    /// reports a partial result, such as a refresh of several remotes.
+    pub result: String,
+    /// Failure of the job, or `None` when it succeeded.
+    pub failure: Option<Failure>,
+}
+
+/// Waits until the job at `path` ends and returns its result JSON, or its failure.
+/// Progress goes to stderr when stderr is a terminal.
 pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Result<String, Failure> {
+    let ended = wait_ended(connection, path).await?;
+    match ended.failure {
+        Some(failure) => Err(failure),
+        None => Ok(ended.result),
+    }
+}
+
+/// Waits until the job at `path` ends and returns its result and failure together.
+/// Progress goes to stderr when stderr is a terminal.
+pub async fn wait_ended(
+    connection: &zbus::Connection,
+    path: OwnedObjectPath,
+) -> Result<Ended, Failure> {
     let job = JobProxy::builder(connection)
         .path(path)
         .map_err(from_dbus)?
@@ -57,7 +79,7 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
             let line = format!(
                 "{:>3}% {}",
                 job.progress().await.map_err(from_dbus)?,
-                job.message().await.map_err(from_dbus)?
+                daemon_text(&job.message().await.map_err(from_dbus)?)
             );
             eprint!("\r\x1b[2K{line}");
             let _ = std::io::stderr().flush();
@@ -77,17 +99,18 @@ pub async fn wait(connection: &zbus::Connection, path: OwnedObjectPath) -> Resul
     }
 }
 
-async fn outcome(job: &JobProxy<'_>, state: &str) -> Result<String, Failure> {
+async fn outcome(job: &JobProxy<'_>, state: &str) -> Result<Ended, Failure> {
+    let result = job.result().await.map_err(from_dbus)?;
     if state == "succeeded" {
-        return job.result().await.map_err(from_dbus);
+        return Ok(Ended {
+            result,
+            failure: None,
+        });
     }
     let name = job.error_name().await.map_err(from_dbus)?;
     let message = job.error_message().await.map_err(from_dbus)?;
-    let code = match name.rsplit('.').next().unwrap_or_default() {
-        "SignatureInvalid" => NOT_VERIFIED,
-        "NotAuthorized" => NOT_AUTHORIZED,
-        "NotFound" => NOT_FOUND,
-        _ => FAILED,
-    };
-    Err(Failure::new(code, message))
+    Ok(Ended {
+        result,
+        failure: Some(from_error_name(&name, &message)),
+    })
 }

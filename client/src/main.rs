@@ -4,6 +4,7 @@ mod base_time;
 mod calendar_cmd;
 mod catalog_cmd;
 mod daemon_cmd;
+mod device_id;
 mod failure;
 mod history_cmd;
 mod job;
@@ -37,6 +38,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the devices the daemon tracks with their firmware and driver versions.
+    ///
+    /// The ID column shows the first 12 characters of each device id. Commands that
+    /// take a device id (`rollback`, `history --device`) accept any unique prefix of
+    /// at least 4 characters, and --json prints the full ids.
     Devices {
         /// Print JSON: {"kernel_release", "hardware_ids", "devices": [...]}.
         #[arg(long)]
@@ -54,7 +59,8 @@ enum Command {
         /// Only this remote id.
         #[arg(default_value = "")]
         remote: String,
-        /// Print the job's result as JSON.
+        /// Print every remote's outcome as JSON, also when some failed:
+        /// {"remotes": [{"remote", "outcome", "serial" or "error_kind" and "error"}]}.
         #[arg(long)]
         json: bool,
     },
@@ -118,14 +124,15 @@ enum Command {
     /// org.hwupd.apply authorization, and it never runs beside an apply.
     ///
     /// Exit codes: 0 rolled back, 1 nothing to roll back or the rollback failed,
-    /// 2 --yes missing, 3 daemon or bus unreachable, 4 not authorized, 6 no
-    /// device has DEVICE_ID.
+    /// 2 --yes missing or DEVICE_ID a prefix of several ids, 3 daemon or bus
+    /// unreachable, 4 not authorized, 6 no device has DEVICE_ID.
     ///
     /// Example: `hwupctl devices` lists the ids, then
     /// `hwupctl rollback DEVICE_ID --yes` rolls one back.
     #[command(verbatim_doc_comment)]
     Rollback {
-        /// Device id, as `hwupctl devices` shows it.
+        /// Device id, or a unique prefix of at least 4 characters, such as the
+        /// one that `hwupctl devices` shows.
         #[arg(value_name = "DEVICE_ID")]
         device: String,
         /// Confirm the rollback. Without it, hwupctl changes nothing.
@@ -139,7 +146,8 @@ enum Command {
     },
     /// Show the update history: every transition of every update, oldest first.
     History {
-        /// Only this device id (see `hwupctl devices`).
+        /// Only this device: its id, or a unique prefix of at least 4 characters
+        /// (see `hwupctl devices`).
         #[arg(long, value_name = "ID", default_value = "")]
         device: String,
         /// Show the latest N records; 0 shows up to 10,000.
@@ -155,6 +163,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
         format: history_cmd::ReportFormat,
+        /// Print JSON, the same as --format json.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
     },
     /// Show the maintenance windows and their next openings.
     Windows {
@@ -199,6 +210,10 @@ enum Command {
         /// Remove every postponement.
         #[arg(long, conflicts_with = "until")]
         clear: bool,
+        /// Print the postponements in force as JSON: {"inhibits": [{"reason", "until",
+        /// "created"}]}.
+        #[arg(long)]
+        json: bool,
     },
     /// Create signing keys, write and sign update catalogs, and verify their
     /// signatures. Works without the daemon.
@@ -265,7 +280,14 @@ fn run(command: Command) -> Result<(), Failure> {
                 limit,
                 json,
             } => policy_cmd::history(&device, limit, json).await,
-            Command::Report { format } => policy_cmd::report(format).await,
+            Command::Report { format, json } => {
+                let format = if json {
+                    history_cmd::ReportFormat::Json
+                } else {
+                    format
+                };
+                policy_cmd::report(format).await
+            }
             Command::Windows { count, json } => policy_cmd::windows(count, json).await,
             Command::Policy { json } => policy_cmd::policy(json).await,
             Command::Approve { entry, revoke } => {
@@ -288,7 +310,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 reason,
                 until,
                 clear,
-            } => policy_cmd::inhibit(&reason, until.as_deref(), clear).await,
+                json,
+            } => policy_cmd::inhibit(&reason, until.as_deref(), clear, json).await,
             Command::Catalog(_) | Command::Calendar(_) => {
                 unreachable!("local commands run before the runtime starts")
             }

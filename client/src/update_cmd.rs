@@ -1,9 +1,10 @@
 //! `hwupctl refresh`, `remotes`, `updates`, `stage`, `unstage`, `apply` and `rollback`.
 
+use hwupd::output::quoted;
 use serde_json::Value;
 
 use crate::daemon_cmd::{manager, print_json};
-use crate::failure::{from_dbus, Failure, FAILED, USAGE};
+use crate::failure::{daemon_text, from_dbus, Failure, FAILED, USAGE};
 
 fn parse_document(text: &str) -> Result<Value, Failure> {
     serde_json::from_str(text)
@@ -35,21 +36,67 @@ async fn run_job(
     Ok(document)
 }
 
-/// `hwupctl refresh [REMOTE]`.
+/// `hwupctl refresh [REMOTE]`: prints the outcome of every remote, then fails if
+/// any remote failed.
 pub async fn refresh(remote: &str, json: bool) -> Result<(), Failure> {
     let manager = manager().await?;
-    let document = run_job(manager.refresh(remote).await, json).await?;
-    if !json {
-        for result in document["remotes"].as_array().into_iter().flatten() {
-            println!(
-                "{}: {} (serial {})",
-                text(&result["remote"]),
-                text(&result["outcome"]),
-                text(&result["serial"])
-            );
+    let path = manager.refresh(remote).await.map_err(from_dbus)?;
+    let ended = crate::job::wait_ended(manager.inner().connection(), path).await?;
+
+    // A daemon from before per-remote results sends no result with a failure.
+    if ended.result.is_empty() {
+        return ended.failure.map_or(Ok(()), Err);
+    }
+    let document = parse_document(&ended.result)?;
+    if json {
+        print_json(&document)?;
+    } else {
+        for line in refresh_lines(&document) {
+            println!("{line}");
         }
     }
-    Ok(())
+    match ended.failure {
+        None => Ok(()),
+        Some(failure) => Err(Failure::new(failure.code, refresh_summary(&document))),
+    }
+}
+
+/// Describes the outcome of each remote in a refresh result, one line per remote.
+fn refresh_lines(document: &Value) -> Vec<String> {
+    let remotes = document["remotes"].as_array().into_iter().flatten();
+    remotes
+        .map(|result| {
+            let remote = daemon_text(&text(&result["remote"]));
+            match result["outcome"].as_str() {
+                Some("rejected") => format!(
+                    "{remote}: rejected [{}]: {}",
+                    daemon_text(&text(&result["error_kind"])),
+                    daemon_text(&text(&result["error"]))
+                ),
+                _ => format!(
+                    "{remote}: {} (serial {})",
+                    daemon_text(&text(&result["outcome"])),
+                    text(&result["serial"])
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Returns the error line of a refresh in which some remotes failed.
+fn refresh_summary(document: &Value) -> String {
+    let remotes = document["remotes"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let failed = remotes
+        .iter()
+        .filter(|result| result["outcome"] == "rejected")
+        .count();
+    format!(
+        "refreshing {failed} of {} remotes failed; a failed remote keeps its previously \
+         accepted catalog (see `hwupctl remotes`)",
+        remotes.len()
+    )
 }
 
 /// `hwupctl remotes`.
@@ -167,7 +214,7 @@ pub async fn unstage(release: &str) -> Result<(), Failure> {
         if removed {
             format!("unstaged {release}")
         } else {
-            format!("{release} was not staged")
+            format!("{} was not staged", quoted(release))
         }
     );
     Ok(())
@@ -195,14 +242,17 @@ pub async fn rollback(device: &str, yes: bool, json: bool) -> Result<(), Failure
         return Err(Failure::new(
             USAGE,
             format!(
-                "rollback replaces the running firmware or driver of device {device}; \
-                 confirm with --yes"
+                "rollback replaces the running firmware or driver of device {}; \
+                 confirm with --yes",
+                quoted(device)
             ),
         ));
     }
-    let document = run_job(manager().await?.rollback(device).await, json).await?;
+    let manager = manager().await?;
+    let device_id = crate::device_id::resolve_listed(&manager, device).await?;
+    let document = run_job(manager.rollback(&device_id).await, json).await?;
     if !json {
-        println!("{}", rollback_summary(device, &document));
+        println!("{}", rollback_summary(&device_id, &document));
     }
     Ok(())
 }
@@ -219,4 +269,44 @@ fn rollback_summary(device: &str, document: &Value) -> String {
         line.push_str("; the previous version takes effect at the next boot");
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mixed_refresh() -> Value {
+        json!({"remotes": [
+            {"remote": "lab", "outcome": "accepted", "serial": 3},
+            {"remote": "loc", "outcome": "unchanged", "serial": 1},
+            {"remote": "old", "outcome": "rejected", "error_kind": "expired",
+             "error": "the catalog of serial 20 expired\nat 2026-12-04T19:00:00Z"},
+        ]})
+    }
+
+    #[test]
+    fn refresh_lines_list_every_remote() {
+        let lines = refresh_lines(&mixed_refresh());
+
+        assert_eq!(
+            lines,
+            [
+                "lab: accepted (serial 3)",
+                "loc: unchanged (serial 1)",
+                "old: rejected [expired]: the catalog of serial 20 expired\\nat 2026-12-04T19:00:00Z",
+            ]
+        );
+    }
+
+    #[test]
+    fn refresh_summary_counts_failures() {
+        let summary = refresh_summary(&mixed_refresh());
+
+        assert!(
+            summary.starts_with("refreshing 1 of 3 remotes failed"),
+            "{summary}"
+        );
+        assert!(summary.contains("`hwupctl remotes`"), "{summary}");
+    }
 }

@@ -41,14 +41,12 @@ pub struct Config {
     pub schedule: crate::schedule::ScheduleConfig,
 }
 
-/// Error reading or parsing the configuration file.
+/// Error reading or parsing the configuration file. The messages include the OS
+/// error, so no variant has a source that a chain of errors would print again.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("reading config file {path} failed: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("reading config file {path} failed: {error}")]
+    Read { path: String, error: std::io::Error },
     #[error("config file {path} is invalid: {message}")]
     Parse { path: String, message: String },
 }
@@ -62,10 +60,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
                 return Ok(Self::default())
             }
-            Err(source) => {
+            Err(error) => {
                 return Err(ConfigError::Read {
                     path: path.display().to_string(),
-                    source,
+                    error,
                 })
             }
         };

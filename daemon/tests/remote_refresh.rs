@@ -538,6 +538,31 @@ async fn slow_server_times_out() {
 }
 
 #[tokio::test]
+async fn stalled_body_times_out_once() {
+    let fetch = FetchConfig {
+        connect_timeout: Duration::from_secs(1),
+        read_timeout: Duration::from_millis(500),
+        timeout: Duration::from_secs(1),
+    };
+    let mut lab = Lab::with_config("", &fetch);
+    lab.accept_first().await;
+    lab.publish(&catalog(6));
+    let stall = Fault::StallAfter(10, Duration::from_secs(3));
+    lab.server.set_fault("catalog.json", stall);
+
+    let result = lab.refresh().await;
+
+    let message = result.as_ref().err().map(|error| error.full_message());
+    lab.assert_rejected(result, "fetch-failed");
+    let message = message.unwrap();
+    assert!(message.contains("timed out"), "{message}");
+    let parts: Vec<&str> = message.split(": ").collect();
+    for pair in parts.windows(2) {
+        assert_ne!(pair[0], pair[1], "{message}");
+    }
+}
+
+#[tokio::test]
 async fn rejects_closed_port() {
     let mut lab = Lab::accepted().await;
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -150,3 +150,62 @@ fn busctl_rejects_wrong_rollback_signature() {
     let unknown = busctl_call(&bus, &["s", "no-such-device"]);
     assert!(unknown.stderr.contains("not found"), "{}", unknown.stderr);
 }
+
+/// Returns the ID column of the `hwupctl devices` row that names `name`.
+fn table_id(lab: &Lab, name: &str) -> String {
+    let table = lab.hwupctl_ok(&["devices"]).stdout;
+    let row = table.lines().find(|line| line.contains(name));
+    let row = row.unwrap_or_else(|| panic!("no {name} row in:\n{table}"));
+    row.split_whitespace().last().unwrap().to_string()
+}
+
+#[test]
+fn table_ids_work_as_device_ids() {
+    let lab = emulated_lab();
+    let _daemon = lab.start();
+    let full_id = lab.device("emulated/bmc")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let short_id = table_id(&lab, "Demo BMC");
+    assert_eq!(short_id.len(), 12, "{short_id}");
+    lab.hwupctl_ok(&["refresh"]);
+    lab.hwupctl_ok(&["stage", RELEASE]);
+    lab.hwupctl_ok(&["apply", RELEASE]);
+
+    let history = parse_json(&lab.hwupctl_ok(&["history", "--device", &short_id, "--json"]));
+    let rolled_back = lab.hwupctl_ok(&["rollback", &short_id, "--yes"]);
+
+    let records = history["history"].as_array().unwrap();
+    assert_eq!(records.len(), 3, "{history}");
+    assert!(
+        records.iter().all(|record| record["device_id"] == full_id),
+        "{history}"
+    );
+    assert!(
+        rolled_back
+            .stdout
+            .starts_with(&format!("{full_id}: rolled back")),
+        "{}",
+        rolled_back.stdout
+    );
+    assert_eq!(lab.device("emulated/bmc")["version"], "1.0");
+}
+
+#[test]
+fn unknown_history_device_is_not_found() {
+    let bus = TestBus::start();
+    let _daemon = Daemon::start(&bus, &fixture("vm"), &[]);
+
+    let unknown = run(bus
+        .command(binary("hwupctl"))
+        .args(["history", "--device", "ffffffffffff"]));
+
+    assert_eq!(unknown.code, Some(6), "{}", unknown.stdout);
+    assert!(
+        unknown.stderr.contains("device \"ffffffffffff\" not found"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(unknown.stdout.is_empty(), "{}", unknown.stdout);
+}

@@ -234,3 +234,50 @@ fn bad_arguments_give_clear_errors() {
     assert_eq!(history.code, Some(1), "{}", history.stderr);
     assert!(history.stderr.contains("limit"), "{}", history.stderr);
 }
+
+#[test]
+fn refresh_reports_every_remote() {
+    let setup = setup();
+    // A second remote whose catalog does not exist on the server.
+    let remotes = setup.config.parent().unwrap().join("remotes.d");
+    let lab = std::fs::read_to_string(remotes.join("lab.toml")).unwrap();
+    let missing = lab.replace("catalog.json", "missing/catalog.json");
+    std::fs::write(remotes.join("missing.toml"), missing).unwrap();
+    let _daemon = start(&setup);
+    let bus = &setup.bus;
+
+    let table = hwupctl(bus, &["refresh"]);
+    let json = hwupctl(bus, &["refresh", "--json"]);
+
+    assert_eq!(table.code, Some(1), "{}", table.stderr);
+    assert!(
+        table.stdout.contains("lab: accepted (serial 1)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("missing: rejected [http-status]"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stderr.contains("refreshing 1 of 2 remotes failed"),
+        "{}",
+        table.stderr
+    );
+    assert_eq!(json.code, Some(1), "{}", json.stderr);
+    let document = parse_json(&json);
+    let outcomes: Vec<(&str, &str)> = document["remotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["remote"].as_str().unwrap(),
+                r["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(outcomes.contains(&("lab", "unchanged")), "{document}");
+    assert!(outcomes.contains(&("missing", "rejected")), "{document}");
+}

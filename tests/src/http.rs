@@ -20,6 +20,9 @@ pub enum Fault {
     Delay(Duration),
     /// Send a body that differs from the file (every byte inverted).
     Corrupt,
+    /// Send the headers and this many body bytes, wait this long, then close the
+    /// connection, as a server that stops sending in the middle of a body does.
+    StallAfter(u64, Duration),
 }
 
 /// One request the server received.
@@ -182,7 +185,9 @@ fn respond(
     }
 
     let cut = match fault {
-        Some(Fault::CutAfter(n)) => Some(n.min(body.len() as u64) as usize),
+        Some(Fault::CutAfter(n) | Fault::StallAfter(n, _)) => {
+            Some(n.min(body.len() as u64) as usize)
+        }
         _ => None,
     };
     extra.push(format!("Content-Length: {}", body.len()));
@@ -195,6 +200,9 @@ fn respond(
     let sent = cut.unwrap_or(body.len());
     stream.write_all(&body[..sent])?;
     stream.flush()?;
+    if let Some(Fault::StallAfter(_, stall)) = fault {
+        std::thread::sleep(stall);
+    }
 
     shared.bytes_sent.fetch_add(sent as u64, Ordering::SeqCst);
     shared.log.lock().unwrap().push(Request {

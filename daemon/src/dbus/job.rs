@@ -68,7 +68,8 @@ impl JobObject {
         self.error_message.clone()
     }
 
-    /// Result of the job as JSON, empty until it succeeds.
+    /// Result of the job as JSON, empty until it succeeds. A failed refresh sets it
+    /// too, so that a client can show the outcome of every remote.
     #[zbus(property)]
     fn result(&self) -> String {
         self.result.clone()
@@ -109,6 +110,16 @@ impl JobHandle {
         let emitter = iface.signal_emitter();
         let _ = job.progress_changed(emitter).await;
         let _ = job.message_changed(emitter).await;
+    }
+
+    /// Sets the result before the job ends, for a job that fails with a partial result.
+    pub async fn set_result(&self, result: &str) {
+        let Ok(iface) = self.server.interface::<_, JobObject>(&self.path).await else {
+            return;
+        };
+        iface.get_mut().await.result = result.to_string();
+        let job = iface.get().await;
+        let _ = job.result_changed(iface.signal_emitter()).await;
     }
 
     /// Records the outcome, emits `Finished`, and removes the object later.
@@ -188,7 +199,11 @@ where
         let outcome = work(handle.clone()).await;
         match &outcome {
             Ok(_) => tracing::info!(job = %handle.path.as_str(), "job succeeded"),
-            Err(e) => tracing::error!(job = %handle.path.as_str(), error = %e, "job failed"),
+            Err(e) => tracing::error!(
+                job = %handle.path.as_str(),
+                error = zbus::DBusError::description(e).unwrap_or_default(),
+                "job failed"
+            ),
         }
         handle.finish(outcome).await;
         crate::memory::release_idle_memory();

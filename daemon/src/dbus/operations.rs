@@ -9,6 +9,7 @@ use super::error::{Error, Result};
 use super::job::{self, JobHandle};
 use super::manager::{lock, SharedState};
 use crate::history::{Transition, UpdateState};
+use crate::output::quoted;
 use crate::policy::{Candidate, Decision, Environment, PowerState};
 use crate::remote::{self, RefreshError};
 use crate::staging::StageRequest;
@@ -50,7 +51,7 @@ pub async fn refresh(
         if remotes.is_empty() {
             return Err(Error::NotFound(match remote_id.as_str() {
                 "" => "no enabled remotes are configured; add one in remotes.d/ beside the config file".to_string(),
-                id => format!("remote {id} is not configured; see `hwupctl remotes`"),
+                id => format!("remote {} is not configured; see `hwupctl remotes`", quoted(id)),
             }));
         }
         (remotes, guard.catalogs.store.clone(), guard.fetcher()?)
@@ -74,7 +75,9 @@ pub async fn refresh(
 
         // The next reader loads the new catalogs for this machine.
         lock(&state).catalogs.loaded = None;
-        finish_refresh(results, failures)
+        let document = json!({ "remotes": results }).to_string();
+        job.set_result(&document).await;
+        finish_refresh(document, failures)
     })
     .await
 }
@@ -96,12 +99,11 @@ fn refresh_result(
     }
 }
 
-fn finish_refresh(
-    results: Vec<serde_json::Value>,
-    failures: Vec<(String, RefreshError)>,
-) -> Result<String> {
+/// Returns the job's result `document`, or the error that names every failed remote.
+/// The job keeps `document` as its result in either case.
+fn finish_refresh(document: String, failures: Vec<(String, RefreshError)>) -> Result<String> {
     if failures.is_empty() {
-        return Ok(json!({ "remotes": results }).to_string());
+        return Ok(document);
     }
     let message = failures
         .iter()
@@ -133,7 +135,8 @@ pub async fn stage(
         let mut guard = lock(&state);
         let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
             Error::NotFound(format!(
-                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+                "release {} is in no accepted catalog; run `hwupctl refresh`",
+                quoted(&release_id)
             ))
         })?;
         let offered: Vec<_> = guard
@@ -220,7 +223,8 @@ pub async fn apply(
         let mut guard = lock(&state);
         let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
             Error::NotFound(format!(
-                "release {release_id} is in no accepted catalog; run `hwupctl refresh`"
+                "release {} is in no accepted catalog; run `hwupctl refresh`",
+                quoted(&release_id)
             ))
         })?;
         let staged: Vec<_> = guard

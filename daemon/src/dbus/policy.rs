@@ -78,7 +78,8 @@ pub fn inhibit(state: &mut DaemonState, reason: &str, until: &str) -> Result<Str
     } else {
         let until: Timestamp = until.parse().map_err(|e| {
             Error::InvalidArgs(format!(
-                "invalid time {until:?}: {e}; pass RFC 3339, such as 2026-12-24T08:00:00Z"
+                "invalid time {}: {e}; pass RFC 3339, such as 2026-12-24T08:00:00Z",
+                crate::output::quoted(until)
             ))
         })?;
         store

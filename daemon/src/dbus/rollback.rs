@@ -49,7 +49,8 @@ fn claim(state: &SharedState, device_id: &str) -> Result<(Context, PathBuf, Devi
     let device = guard.inventory.devices.iter().find(|d| d.id == device_id);
     let device = device.cloned().ok_or_else(|| {
         Error::NotFound(format!(
-            "device {device_id:?} not found; `hwupctl devices` lists the device ids"
+            "device {} not found; `hwupctl devices` lists the device ids",
+            crate::output::quoted(device_id)
         ))
     })?;
     if guard.applying {

@@ -4,31 +4,33 @@ use std::path::PathBuf;
 
 use super::state::{join_states, UpdateState};
 
-/// Failure to open, write or read the history database.
+/// Failure to open, write or read the history database. The messages include the
+/// SQLite or OS error, so no variant has a source that a chain of errors would print
+/// again.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("opening history database {path} failed: {source}")]
+    #[error("opening history database {path} failed: {error}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
 
-    #[error("creating history database {path} failed: {source}")]
+    #[error("creating history database {path} failed: {error}")]
     Create {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error("new history database {path} is unreadable too: {problem}")]
     Unreadable { path: PathBuf, problem: String },
 
     #[error(
-        "moving the unreadable history database {path} aside failed: {source}; \
+        "moving the unreadable history database {path} aside failed: {error}; \
          move or delete it by hand"
     )]
     MoveAside {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error(
@@ -78,5 +80,11 @@ pub enum HistoryError {
     },
 
     #[error("history database query failed: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for HistoryError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Sql(error)
+    }
 }

@@ -58,9 +58,9 @@ pub(super) fn open_or_recover(path: &Path) -> Result<Connection, HistoryError> {
 /// Creates the folder and an empty file with mode 0600 when missing. SQLite gives its
 /// `-wal` and `-shm` files the mode of the database file, so they stay private too.
 fn create_file(path: &Path) -> Result<(), HistoryError> {
-    let create_error = |source| HistoryError::Create {
+    let create_error = |error| HistoryError::Create {
         path: path.to_owned(),
-        source,
+        error,
     };
     fsutil::create_private_dir(&fsutil::parent_folder(path)).map_err(create_error)?;
 
@@ -133,7 +133,7 @@ fn classify(path: &Path, source: rusqlite::Error) -> OpenFailure {
         }
         _ => OpenFailure::Other(HistoryError::Open {
             path: path.to_owned(),
-            source,
+            error: source,
         }),
     }
 }
@@ -142,9 +142,9 @@ fn classify(path: &Path, source: rusqlite::Error) -> OpenFailure {
 /// The WAL goes too, because SQLite would otherwise replay it into the new database.
 pub(super) fn move_aside(path: &Path, now: Timestamp) -> Result<PathBuf, HistoryError> {
     let aside = free_aside_name(path, now);
-    let move_error = |source| HistoryError::MoveAside {
+    let move_error = |error| HistoryError::MoveAside {
         path: path.to_owned(),
-        source,
+        error,
     };
     std::fs::rename(path, &aside).map_err(move_error)?;
 

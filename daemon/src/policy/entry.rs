@@ -20,8 +20,9 @@ pub struct ListEntry(String);
 /// The reason a list entry was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid release id or SHA-256 {value:?}: expected a release id of at most \
-     {MAX_RELEASE_ID_LEN} ASCII letters, digits, '.', '_', '-' or '+', or 64 hexadecimal digits"
+    "invalid release id or SHA-256 {}: expected a release id of at most \
+     {MAX_RELEASE_ID_LEN} ASCII letters, digits, '.', '_', '-' or '+', or 64 hexadecimal digits",
+    crate::output::quoted(value)
 )]
 pub struct EntryError {
     pub value: String,

@@ -47,13 +47,14 @@ pub struct Inhibit {
     pub created: Timestamp,
 }
 
-/// Failure to read, change or write the policy state.
+/// Failure to read, change or write the policy state. The messages include the OS
+/// error, so no variant has a source that a chain of errors would print again.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("reading policy state {path} failed: {source}")]
+    #[error("reading policy state {path} failed: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error("policy state {path} is larger than {MAX_FILE_SIZE} bytes; move it away to start from the config's lists")]
@@ -62,10 +63,10 @@ pub enum StateError {
     #[error("policy state {path} is invalid: {message}; fix it, or move it away to start from the config's lists")]
     Invalid { path: PathBuf, message: String },
 
-    #[error("writing policy state {path} failed: {source}")]
+    #[error("writing policy state {path} failed: {error}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     #[error(
@@ -76,7 +77,10 @@ pub enum StateError {
     #[error("{MAX_INHIBITS} inhibits are already in force; clear them first")]
     TooManyInhibits,
 
-    #[error("inhibit reason {reason:?} is invalid: use 1 to {MAX_REASON_LEN} bytes without control characters")]
+    #[error(
+        "inhibit reason {} is invalid: use 1 to {MAX_REASON_LEN} bytes without control characters",
+        crate::output::quoted(reason)
+    )]
     InvalidReason { reason: String },
 
     #[error(

@@ -172,9 +172,9 @@ fn new_inhibit(reason: &str, until: Timestamp, now: Timestamp) -> Result<Inhibit
 
 /// Reads the state file, or returns `None` when there is none.
 fn read_state(path: &Path) -> Result<Option<PolicyState>, StateError> {
-    let read_error = |source| StateError::Read {
+    let read_error = |error| StateError::Read {
         path: path.to_owned(),
-        source,
+        error,
     };
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
@@ -228,9 +228,9 @@ fn write_state(path: &Path, state: &PolicyState) -> Result<(), StateError> {
     let mut json = serde_json::to_vec_pretty(&file).unwrap_or_default();
     json.push(b'\n');
 
-    let write_error = |source| StateError::Write {
+    let write_error = |error| StateError::Write {
         path: path.to_owned(),
-        source,
+        error,
     };
     fsutil::create_private_dir(&fsutil::parent_folder(path)).map_err(write_error)?;
     fsutil::write_atomic(path, &json, 0o600, true).map_err(write_error)

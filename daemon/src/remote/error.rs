@@ -1,6 +1,5 @@
 //! Refresh failures, each with a stable kind string for logs, `hwupctl remotes` and D-Bus.
 
-use std::error::Error as _;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
@@ -151,16 +150,10 @@ impl RefreshError {
         }
     }
 
-    /// Returns the message with the messages of all its sources, joined by `: `.
+    /// Returns the message with the messages of all its sources, joined by `: `, without
+    /// a source whose message repeats the text before it.
     pub fn full_message(&self) -> String {
-        let mut message = self.to_string();
-        let mut source = self.source();
-        while let Some(error) = source {
-            message.push_str(": ");
-            message.push_str(&error.to_string());
-            source = error.source();
-        }
-        message
+        crate::output::error_chain(self)
     }
 
     /// Returns the kind and full message, as the status file stores them.

@@ -225,13 +225,7 @@ impl FetchError {
     fn transport(error: reqwest::Error) -> Self {
         let timed_out = error.is_timeout();
         let error = error.without_url();
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
+        let mut message = crate::output::error_chain(&error);
         if timed_out {
             message.push_str(
                 "; the request timed out, so check the network or raise connect_timeout, \

@@ -170,6 +170,9 @@ pub enum DocumentError {
     #[error("the catalog is not valid catalog JSON")]
     Json(#[from] serde_json::Error),
 
+    #[error("the catalog is {found}, not a JSON object; a catalog document starts with '{{'")]
+    NotObject { found: &'static str },
+
     #[error("the catalog has no format_version field")]
     MissingFormatVersion,
 
@@ -244,6 +247,11 @@ pub(crate) fn read_document<'a, T>(
     version_of: impl FnOnce(&T) -> u32,
 ) -> Result<T, DocumentError> {
     let text = document_text(bytes)?;
+    // serde reads an array into a struct and names the struct in its errors about
+    // other values, so a document that is no object is rejected before the probe.
+    if let Some(found) = non_object_kind(text) {
+        return Err(DocumentError::NotObject { found });
+    }
     if !is_object(text) {
         check_format_version(text)?;
         return Ok(read(text)?);
@@ -297,6 +305,20 @@ fn version_supported(found: Option<u64>) -> Result<(), DocumentError> {
             Err(DocumentError::UnsupportedFormatVersion { found })
         }
         Some(_) => Ok(()),
+    }
+}
+
+/// Returns the kind of JSON value that `text` starts with, unless it is an object or
+/// does not start like any JSON value, which the parser then reports.
+fn non_object_kind(text: &str) -> Option<&'static str> {
+    let first = text.trim_start().chars().next()?;
+    match first {
+        '[' => Some("a JSON array"),
+        '"' => Some("a JSON string"),
+        'n' => Some("JSON null"),
+        't' | 'f' => Some("a JSON boolean"),
+        '-' | '0'..='9' => Some("a JSON number"),
+        _ => None,
     }
 }
 

@@ -163,9 +163,28 @@ fn non_object_document_is_rejected() {
         let result = Catalog::parse(text.as_bytes(), &ValidateOptions::default());
 
         assert!(
-            matches!(result, Err(DocumentError::Json(_))),
+            matches!(result, Err(DocumentError::NotObject { .. })),
             "document {text}"
         );
+    }
+}
+
+#[test]
+fn non_object_error_names_no_rust_type() {
+    let cases = [
+        ("null", "the catalog is JSON null, not a JSON object"),
+        (
+            "[\n  1,\n  2\n]",
+            "the catalog is a JSON array, not a JSON object",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = Catalog::parse(text.as_bytes(), &ValidateOptions::default()).unwrap_err();
+
+        let message = error.to_string();
+        assert!(message.starts_with(expected), "{message}");
+        assert!(!message.contains("VersionProbe"), "{message}");
+        assert!(!message.contains("trailing characters"), "{message}");
     }
 }
 
