@@ -8,8 +8,9 @@ use zbus::message::Header;
 use zbus::zvariant::OwnedObjectPath;
 
 use super::error::expect_no_arguments;
-use zbus::object_server::{ObjectServer, SignalEmitter};
+use zbus::object_server::ObjectServer;
 
+use super::activity::{self, Activities, RunningUpdate};
 use super::authz::{actions, authorize};
 use super::device_object::DeviceObject;
 use super::error::{Error, Result};
@@ -35,9 +36,10 @@ pub struct DaemonState {
     pub history: History,
     pub policy: PolicyStore,
     pub catalogs: super::catalogs::CatalogState,
-    /// True while an apply or rollback job runs; no two of them overlap.
-    pub applying: bool,
-    pub status: String,
+    /// The apply or rollback job that runs now, if any. No two of them overlap.
+    pub applying: Option<RunningUpdate>,
+    /// The running jobs, which `Status` shows.
+    pub activities: Activities,
 }
 
 impl DaemonState {
@@ -78,10 +80,12 @@ impl Manager {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    /// Current activity of the daemon: `idle`, `scanning`, ...
+    /// Current activity of the daemon: `idle`, or the running jobs joined by `, `:
+    /// `scanning`, `refreshing`, `staging <release>`, `applying <release>` and
+    /// `rolling-back <device>`.
     #[zbus(property)]
     fn status(&self) -> String {
-        self.lock().status.clone()
+        self.lock().activities.status()
     }
 
     #[zbus(property)]
@@ -284,7 +288,6 @@ impl Manager {
     async fn rescan(
         &self,
         #[zbus(object_server)] server: &ObjectServer,
-        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
         #[zbus(header)] header: Header<'_>,
     ) -> Result<()> {
         expect_no_arguments(&header)?;
@@ -296,11 +299,11 @@ impl Manager {
                 state.config.clone(),
             )
         };
-        self.set_status("scanning", &emitter).await;
+        let activity = activity::begin(server, &self.state, "scanning".to_string()).await;
         let scanned =
             tokio::task::spawn_blocking(move || crate::machine::scan(&root, &state_dir, &config))
                 .await;
-        self.set_status("idle", &emitter).await;
+        drop(activity);
 
         let inventory = scanned
             .map_err(|e| Error::Failed(format!("inventory scan stopped: {e}")))?
@@ -324,13 +327,6 @@ impl Manager {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
         lock(&self.state)
-    }
-
-    async fn set_status(&self, status: &str, emitter: &SignalEmitter<'_>) {
-        self.lock().status = status.to_string();
-        if let Err(e) = self.status_changed(emitter).await {
-            tracing::warn!(error = %e, "emitting Status change failed");
-        }
     }
 }
 

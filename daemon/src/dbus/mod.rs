@@ -1,5 +1,6 @@
 //! The D-Bus surface: names, errors, wire formats, and the objects the daemon serves.
 
+pub mod activity;
 pub mod authz;
 pub mod catalogs;
 pub mod device_object;

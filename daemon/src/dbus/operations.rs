@@ -5,6 +5,7 @@ use serde_json::json;
 use zbus::object_server::ObjectServer;
 use zbus::zvariant::OwnedObjectPath;
 
+use super::activity::{self, RunningUpdate};
 use super::error::{Error, Result};
 use super::job::{self, JobHandle};
 use super::manager::{lock, SharedState};
@@ -56,7 +57,9 @@ pub async fn refresh(
         (remotes, guard.catalogs.store.clone(), guard.fetcher()?)
     };
 
+    let object_server = server.clone();
     job::spawn(server, "refresh", move |job| async move {
+        let _activity = activity::begin(&object_server, &state, "refreshing".to_string()).await;
         let sender = progress_forwarder(&job);
         let mut results = Vec::new();
         let mut failures = Vec::new();
@@ -161,7 +164,10 @@ pub async fn stage(
         (requests, guard.catalogs.staging.clone(), guard.fetcher()?)
     };
 
+    let object_server = server.clone();
     job::spawn(server, "stage", move |job| async move {
+        let status = format!("staging {release_id}");
+        let _activity = activity::begin(&object_server, &state, status).await;
         let sender = progress_forwarder(&job);
         let mut staged = Vec::new();
         for (request, entry, release) in requests {
@@ -245,12 +251,15 @@ pub async fn apply(
                 Error::NotFound(format!("device {} is no longer present", first.device_id))
             })?;
         check_window(&guard, &release, &device.id, now)?;
-        if guard.applying {
+        if guard.applying.is_some() {
             return Err(Error::Failed(
                 "another update is being applied; wait for it to finish".to_string(),
             ));
         }
-        guard.applying = true;
+        guard.applying = Some(RunningUpdate::Apply {
+            release_id: release.id.clone(),
+            device_id: device.id.clone(),
+        });
         let context = crate::machine::backend_context(&guard.root, &guard.state_dir, &guard.config);
         (
             context,
@@ -263,8 +272,11 @@ pub async fn apply(
     };
 
     let object_server = server.clone();
-    job::spawn(server, "apply", move |job| async move {
+    let job_state = state.clone();
+    let started = job::spawn(server, "apply", move |job| async move {
         let (context, staging, state_dir, device, release, remote_id) = work;
+        let status = format!("applying {}", release.id);
+        let _activity = activity::begin(&object_server, &state, status).await;
         job.progress(10, &format!("applying {} to {}", release.id, device.name))
             .await;
         let result = tokio::task::spawn_blocking(move || {
@@ -284,13 +296,17 @@ pub async fn apply(
         })
         .await
         .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")));
-        lock(&state).applying = false;
+        lock(&state).applying = None;
         let result = result??;
         job.progress(90, "scanning the devices again").await;
         rescan(&object_server, &state).await;
         finish_apply(result)
     })
-    .await
+    .await;
+    if started.is_err() {
+        lock(&job_state).applying = None;
+    }
+    started
 }
 
 fn check_window(

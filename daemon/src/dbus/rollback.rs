@@ -7,6 +7,7 @@ use serde_json::json;
 use zbus::object_server::ObjectServer;
 use zbus::zvariant::OwnedObjectPath;
 
+use super::activity::{self, RunningUpdate};
 use super::error::{Error, Result};
 use super::job;
 use super::manager::{lock, SharedState};
@@ -26,6 +27,8 @@ pub async fn rollback(
     let object_server = server.clone();
     let job_state = state.clone();
     let started = job::spawn(server, "rollback", move |job| async move {
+        let status = format!("rolling-back {}", device.id);
+        let _activity = activity::begin(&object_server, &job_state, status).await;
         job.progress(10, &format!("rolling back {}", device.name))
             .await;
         let result = run(context, state_dir, device).await;
@@ -33,12 +36,12 @@ pub async fn rollback(
         // A failed rollback may have changed the device too, so scan in every case.
         job.progress(90, "scanning the devices again").await;
         super::operations::rescan(&object_server, &job_state).await;
-        lock(&job_state).applying = false;
+        lock(&job_state).applying = None;
         result.map(|result| result_json(&result))
     })
     .await;
     if started.is_err() {
-        lock(&state).applying = false;
+        lock(&state).applying = None;
     }
     started
 }
@@ -52,14 +55,16 @@ fn claim(state: &SharedState, device_id: &str) -> Result<(Context, PathBuf, Devi
             "device {device_id:?} not found; `hwupctl devices` lists the device ids"
         ))
     })?;
-    if guard.applying {
+    if guard.applying.is_some() {
         return Err(Error::Failed(
             "another update or rollback is running; wait for it to finish, then roll back"
                 .to_string(),
         ));
     }
 
-    guard.applying = true;
+    guard.applying = Some(RunningUpdate::Rollback {
+        device_id: device.id.clone(),
+    });
     let context = crate::machine::backend_context(&guard.root, &guard.state_dir, &guard.config);
     Ok((context, guard.state_dir.clone(), device))
 }

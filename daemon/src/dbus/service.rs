@@ -54,13 +54,13 @@ pub async fn run(settings: Settings) -> Result<()> {
         history,
         policy,
         catalogs,
-        applying: false,
+        applying: None,
         root,
         config,
         config_path,
         state_dir,
         inventory: inventory.clone(),
-        status: "idle".to_string(),
+        activities: Default::default(),
     }));
     let connection = connect(Manager {
         state: state.clone(),
