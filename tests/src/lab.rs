@@ -126,6 +126,13 @@ impl Lab {
         Daemon::start_with_env(&self.bus, self.root.base(), &["--config", &config], env)
     }
 
+    /// Starts hwupd like [`Lab::start_with_env`] with its log in the file `log`.
+    pub fn start_with_log(&self, env: &[(&str, &OsStr)], log: &Path) -> Daemon {
+        let config = self.config_path().display().to_string();
+        let extra = ["--config", config.as_str()];
+        Daemon::start_with_log(&self.bus, self.root.base(), &extra, env, log)
+    }
+
     /// Starts `hwupctl` with `args` on the test bus without waiting, with its output
     /// piped, for a request that a test pauses or signals in the middle.
     pub fn spawn_hwupctl(&self, args: &[&str]) -> Child {

@@ -14,5 +14,6 @@ pub mod reports;
 pub mod rollback;
 pub mod schedule;
 pub mod service;
+pub mod shutdown;
 mod test_pause;
 pub mod wire;
