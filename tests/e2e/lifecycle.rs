@@ -1,12 +1,12 @@
 //! End to end: how the daemon process reacts to SIGHUP, SIGINT and SIGTERM in the middle
-//! of an apply.
+//! of an apply, and to a second daemon on the same state folder.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use hwupd_tests::lab::{Lab, EMULATED_RELEASE};
-use hwupd_tests::parse_json;
 use hwupd_tests::pause::PausePoint;
+use hwupd_tests::{binary, parse_json, run};
 
 /// Upper bound on waits for the daemon. It only keeps a daemon that never gets there from
 /// hanging the test run.
@@ -85,6 +85,43 @@ fn stop_during_apply(name: &str) {
     let _restarted = lab.start();
     assert_eq!(lab.states(), ["staged", "applying", "succeeded"]);
     assert_eq!(lab.device("emulated/bmc")["version"], "2.0");
+}
+
+#[test]
+fn second_daemon_leaves_state_alone() {
+    let lab = Lab::emulated_bmc();
+    let daemon = lab.start();
+    let state_dir = lab.state_dir();
+    // Opening the staging folder deletes files it does not know.
+    let stray = state_dir.join("staged/stray");
+    std::fs::write(&stray, "left by an operator").unwrap();
+    let index = std::fs::read(state_dir.join("staged/index.json")).unwrap();
+
+    let second = run(lab
+        .bus
+        .command(binary("hwupd"))
+        .arg("--root")
+        .arg(lab.root.base())
+        .arg("--state-dir")
+        .arg(&state_dir)
+        .env("HWUPD_LOG", "info"));
+
+    assert_eq!(second.code, Some(1), "{}", second.stderr);
+    let expected = format!(
+        "state folder {} is in use by another hwupd (PID {})",
+        state_dir.display(),
+        daemon.pid()
+    );
+    assert!(second.stderr.contains(&expected), "{}", second.stderr);
+    assert!(
+        !second.stderr.contains("opened the staging folder"),
+        "{}",
+        second.stderr
+    );
+    assert!(stray.exists());
+    let index_after = std::fs::read(state_dir.join("staged/index.json")).unwrap();
+    assert_eq!(index_after, index);
+    lab.hwupctl_ok(&["status"]);
 }
 
 /// Polls the daemon's log until it contains `text`.

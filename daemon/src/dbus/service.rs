@@ -14,6 +14,7 @@ use crate::fsutil::create_private_dir;
 use crate::history::History;
 use crate::machine;
 use crate::policy::PolicyStore;
+use crate::state_lock::StateLock;
 
 /// Runs the daemon until SIGTERM or SIGINT, then until a running apply or rollback has
 /// recorded its outcome.
@@ -31,6 +32,8 @@ pub async fn run(settings: Settings) -> Result<()> {
             state_dir.display()
         )
     })?;
+    // Nothing reads or writes state before this, so a second hwupd leaves it untouched.
+    let _lock = StateLock::acquire(&state_dir)?;
     let (scan_root, scan_state, scan_config) = (root.clone(), state_dir.clone(), config.clone());
     let inventory =
         tokio::task::spawn_blocking(move || machine::scan(&scan_root, &scan_state, &scan_config))

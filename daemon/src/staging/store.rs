@@ -45,8 +45,9 @@ impl StagingStore {
     /// from the index are hashed, then adopted or deleted. Leftover temporary files are
     /// deleted, and partial downloads stay for a resume.
     ///
-    /// NOTE: nothing locks the folder against a second process. The daemon relies on
-    /// owning its D-Bus name to be the only writer.
+    /// The store itself takes no lock on the folder. The daemon opens it only while it
+    /// holds the state folder's [`StateLock`](crate::state_lock::StateLock), which
+    /// makes it the only writer.
     pub fn open(state_dir: &Path) -> Result<Self, StageError> {
         let folder = state_dir.join(STAGED_DIR);
         fsutil::create_private_dir(&folder)
