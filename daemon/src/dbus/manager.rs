@@ -40,6 +40,8 @@ pub struct DaemonState {
     pub applying: Option<RunningUpdate>,
     /// The running jobs, which `Status` shows.
     pub activities: Activities,
+    /// Failures to write the metrics file, logged once per run of failures.
+    pub metrics_failures: super::reports::FailureLog,
 }
 
 impl DaemonState {

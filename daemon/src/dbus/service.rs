@@ -67,7 +67,9 @@ pub async fn run(settings: Settings) -> Result<()> {
         state_dir,
         inventory: inventory.clone(),
         activities: Default::default(),
+        metrics_failures: Default::default(),
     }));
+    super::reports::check_metrics_folder(&mut super::manager::lock(&state));
     let connection = connect(Manager {
         state: state.clone(),
     })
