@@ -15,5 +15,6 @@ pub mod rollback;
 pub mod schedule;
 pub mod service;
 pub mod shutdown;
+pub mod staged;
 mod test_pause;
 pub mod wire;

@@ -237,9 +237,7 @@ pub async fn apply(
             .filter(|s| s.release_id == release_id)
             .collect();
         let Some(first) = staged.first() else {
-            return Err(Error::InvalidArgs(format!(
-                "release {release_id} is not staged; run `hwupctl stage {release_id}` first"
-            )));
+            return Err(not_staged(&guard, &release_id));
         };
         let device = guard
             .inventory
@@ -283,7 +281,7 @@ pub async fn apply(
             // The apply has its own history connection so it never holds the daemon's lock.
             let mut history = crate::history::History::open_in(&state_dir)
                 .map_err(|e| Error::Failed(format!("opening the history failed: {e}")))?;
-            crate::engine::apply_one_observed(
+            let result = crate::engine::apply_one_observed(
                 &context,
                 &mut history,
                 &staging,
@@ -291,8 +289,12 @@ pub async fn apply(
                 &release,
                 &remote_id,
                 &mut super::test_pause::on_step,
-            )
-            .map_err(|e| Error::Failed(e.to_string()))
+            );
+
+            // The outcome is durable in the history now, and a succeeded update's
+            // payload is never applied again.
+            super::staged::remove_applied(&staging, &history);
+            result.map_err(|e| Error::Failed(e.to_string()))
         })
         .await
         .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")));
@@ -307,6 +309,30 @@ pub async fn apply(
         lock(&job_state).applying = None;
     }
     started
+}
+
+/// Returns the error for an apply of a release without a staged payload. The payload of
+/// an update that succeeded is deleted, so that case gets its own message.
+fn not_staged(state: &super::manager::DaemonState, release_id: &str) -> Error {
+    let devices = state.inventory.devices.iter();
+    let mut applied = devices.filter(|d| {
+        state
+            .history
+            .has_succeeded(&d.id, release_id)
+            .unwrap_or(false)
+    });
+    match applied.next() {
+        Some(device) => Error::Failed(
+            crate::engine::ApplyError::AlreadySucceeded {
+                device_id: device.id.clone(),
+                release_id: release_id.to_string(),
+            }
+            .to_string(),
+        ),
+        None => Error::InvalidArgs(format!(
+            "release {release_id} is not staged; run `hwupctl stage {release_id}` first"
+        )),
+    }
 }
 
 fn check_window(

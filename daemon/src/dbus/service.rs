@@ -56,6 +56,8 @@ pub async fn run(settings: Settings) -> Result<()> {
     let policy = PolicyStore::open(&state_dir)
         .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
     let catalogs = super::catalogs::CatalogState::open(&config_path, &state_dir)?;
+    // Updates that the recovery verified, or that an older hwupd applied, need no payload.
+    super::staged::remove_applied(&catalogs.staging, &history);
     let state = Arc::new(Mutex::new(DaemonState {
         history,
         policy,

@@ -110,28 +110,49 @@ impl StagingStore {
         remote_id: &str,
         release_id: &str,
     ) -> Result<Vec<StagedPayload>, StageError> {
+        let removed = self.remove_where(|item| item.is_release(remote_id, release_id))?;
+        if !removed.is_empty() {
+            tracing::info!(
+                remote_id,
+                release_id,
+                entries = removed.len(),
+                "release unstaged"
+            );
+        }
+        Ok(removed)
+    }
+
+    /// Removes the entries of a release for one device, from every remote, and deletes
+    /// the payload files that no other entry uses. Returns the removed entries, an empty
+    /// list if there were none.
+    pub fn remove_for_device(
+        &self,
+        release_id: &str,
+        device_id: &str,
+    ) -> Result<Vec<StagedPayload>, StageError> {
+        self.remove_where(|item| item.release_id == release_id && item.device_id == device_id)
+    }
+
+    /// Removes the entries that `matches` selects, writes the index, and deletes the
+    /// payload files that no remaining entry references and no `stage` call works on.
+    fn remove_where(
+        &self,
+        matches: impl Fn(&StagedPayload) -> bool,
+    ) -> Result<Vec<StagedPayload>, StageError> {
         let mut state = self.lock();
         let removed: Vec<StagedPayload> = state
             .items
             .iter()
-            .filter(|item| item.is_release(remote_id, release_id))
+            .filter(|item| matches(item))
             .cloned()
             .collect();
         if removed.is_empty() {
             return Ok(removed);
         }
 
-        self.update_items(&mut state, |items| {
-            items.retain(|item| !item.is_release(remote_id, release_id));
-        })?;
+        self.update_items(&mut state, |items| items.retain(|item| !matches(item)))?;
         let shas = removed.iter().map(|item| item.sha256.clone());
         self.delete_unreferenced(&mut state, shas.collect());
-        tracing::info!(
-            remote_id,
-            release_id,
-            entries = removed.len(),
-            "release unstaged"
-        );
         Ok(removed)
     }
 
