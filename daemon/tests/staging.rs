@@ -961,3 +961,57 @@ async fn remove_applied_deletes_unused_payload() {
     assert!(!setup.payload_path(&sha).exists());
     assert!(index_items(&setup.staged_dir()).is_empty());
 }
+
+/// Waits until the test server has received a request held by `Fault::Hold(hold)`.
+async fn wait_until_received(hold: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !hold.join("received").exists() {
+        assert!(Instant::now() < deadline, "the server received no request");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn unstage_during_stage_is_rejected() {
+    let setup = Setup::new();
+    let bytes = pattern(100_000, 21);
+    let sha = sha256_hex(&bytes);
+    let path = setup.serve("fw/nic.bin", &bytes);
+    let hold = setup.root.path().join("hold");
+    std::fs::create_dir(&hold).unwrap();
+    setup.server.set_fault(&path, Fault::Hold(hold.clone()));
+    let store = setup.open();
+    let request = setup.request(&path, &sha, bytes.len() as u64);
+
+    let unstage_while_held = async {
+        wait_until_received(&hold).await;
+        let one_remote = store.unstage("lab", "nic-2.1.0");
+        let every_remote = store.unstage_release("nic-2.1.0");
+        let other_release = store.unstage("lab", "nic-2.1.1");
+        std::fs::write(hold.join("release"), b"").unwrap();
+        (one_remote, every_remote, other_release)
+    };
+    let (staged, (one_remote, every_remote, other_release)) =
+        tokio::join!(stage(&store, request), unstage_while_held);
+
+    for rejected in [one_remote, every_remote] {
+        assert!(
+            matches!(&rejected, Err(StageError::BeingStaged { release_id, sha256 })
+                if release_id == "nic-2.1.0" && *sha256 == sha),
+            "{rejected:?}"
+        );
+        let message = rejected.unwrap_err().to_string();
+        assert!(
+            message.contains("wait for the stage job to finish"),
+            "{message}"
+        );
+    }
+    assert!(other_release.unwrap().is_empty());
+    assert!(staged.is_ok(), "{staged:?}");
+    assert_eq!(store.list().len(), 1);
+    assert!(setup.payload_path(&sha).exists());
+
+    // Once the stage call has ended, the release can be unstaged.
+    assert_eq!(store.unstage("lab", "nic-2.1.0").unwrap().len(), 1);
+    assert!(!setup.payload_path(&sha).exists());
+}

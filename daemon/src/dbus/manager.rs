@@ -170,7 +170,8 @@ impl Manager {
         super::operations::stage(server, self.state.clone(), release_id).await
     }
 
-    /// Deletes a release's staged payloads. Returns false when none was staged.
+    /// Deletes a release's staged payloads. Returns false when none was staged. Fails
+    /// while a stage or apply job works on the release.
     async fn unstage(
         &self,
         release_id: String,
@@ -178,15 +179,7 @@ impl Manager {
         #[zbus(header)] header: Header<'_>,
     ) -> Result<bool> {
         authorize(connection, &header, actions::STAGE).await?;
-        let staging = self.lock().catalogs.staging.clone();
-        let removed = staging
-            .list()
-            .iter()
-            .filter(|s| s.release_id == release_id)
-            .map(|s| staging.unstage(&s.remote_id, &s.release_id))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Failed(e.to_string()))?;
-        Ok(!removed.is_empty())
+        super::staged::unstage(&self.state, &release_id)
     }
 
     /// Applies a staged release. Inside a maintenance window unless `now` is

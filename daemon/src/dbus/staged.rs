@@ -1,8 +1,52 @@
-//! Removing staged payloads that no apply will use: those of updates that succeeded on
-//! their device.
+//! Removing staged payloads: the `Unstage` method, and the cleanup of payloads that no
+//! apply will use because their update succeeded on its device.
 
+use super::activity::RunningUpdate;
+use super::error::{Error, Result};
+use super::manager::{lock, SharedState};
 use crate::history::History;
-use crate::staging::StagingStore;
+use crate::staging::{StageError, StagingStore};
+
+/// Removes a release's staged entries for every remote and device, and deletes the
+/// payload files that no other entry references. Returns false when none was staged.
+///
+/// Rejects an empty id, a release that an apply job is applying, and a release whose
+/// payload a stage job is downloading, because the apply needs the file and the stage
+/// job would list the payload again when it ends.
+pub fn unstage(state: &SharedState, release_id: &str) -> Result<bool> {
+    if release_id.is_empty() {
+        return Err(Error::InvalidArgs(
+            "the release id is empty; pass a release id that `hwupctl updates` lists".to_string(),
+        ));
+    }
+
+    // The daemon's lock stays held, so that no apply of the release starts meanwhile.
+    let guard = lock(state);
+    if let Some(device_id) = applying_to(&guard.applying, release_id) {
+        return Err(Error::Failed(format!(
+            "release {release_id} is being applied to device {device_id} now; wait for the \
+             apply job to finish, then unstage it again"
+        )));
+    }
+    match guard.catalogs.staging.unstage_release(release_id) {
+        Ok(removed) => Ok(!removed.is_empty()),
+        Err(error @ StageError::BeingStaged { .. }) => Err(Error::Failed(error.to_string())),
+        Err(error) => Err(Error::Failed(format!(
+            "unstaging release {release_id} failed: {error}"
+        ))),
+    }
+}
+
+/// Returns the device that a running apply of `release_id` writes to, if one runs.
+fn applying_to<'a>(running: &'a Option<RunningUpdate>, release_id: &str) -> Option<&'a str> {
+    match running {
+        Some(RunningUpdate::Apply {
+            release_id: applying,
+            device_id,
+        }) if applying == release_id => Some(device_id),
+        _ => None,
+    }
+}
 
 /// Removes the staged entries of releases that have succeeded on their device, and
 /// deletes the payload files that no other entry references.
