@@ -24,5 +24,6 @@ pub mod root;
 pub mod schedule;
 pub mod scheduler;
 pub mod staging;
+pub mod state_lock;
 pub mod version;
 pub mod window;

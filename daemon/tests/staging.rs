@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+use hwupd::catalog::document::InstallMethod;
+use hwupd::dbus::staged::remove_applied;
+use hwupd::history::{History, Transition, UpdateState};
 use hwupd::staging::{check_free_space, CatalogBase, FsSpace, StageError, StagingStore};
 use hwupd::staging::{MIN_SPACE_MARGIN, STALE_AGE};
 use hwupd_tests::http::Fault;
@@ -842,4 +845,173 @@ async fn local_remote_checks_size() {
         matches!(shorter, Err(StageError::SizeMismatch { .. })),
         "{shorter:?}"
     );
+}
+
+/// Stages the payload of `staged_setup` again for `release` on `device`.
+async fn stage_for(setup: &Setup, store: &StagingStore, sha: &str, release: &str, device: &str) {
+    let mut request = setup.request("fw/nic.bin", sha, 200_000);
+    request.release_id = release.to_owned();
+    request.device_id = device.to_owned();
+    stage(store, request).await.unwrap();
+}
+
+#[tokio::test]
+async fn remove_for_device_keeps_shared_payload() {
+    let (setup, store, _, sha) = staged_setup(18).await;
+    stage_for(&setup, &store, &sha, "nic-2.1.0", "pci-0000-04-00.0").await;
+
+    let removed = store
+        .remove_for_device("nic-2.1.0", "pci-0000-03-00.0")
+        .unwrap();
+
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].device_id, "pci-0000-03-00.0");
+    assert!(setup.payload_path(&sha).exists());
+    assert_eq!(index_items(&setup.staged_dir()).len(), 1);
+
+    store
+        .remove_for_device("nic-2.1.0", "pci-0000-04-00.0")
+        .unwrap();
+    assert!(!setup.payload_path(&sha).exists());
+    assert!(store.list().is_empty());
+    assert!(index_items(&setup.staged_dir()).is_empty());
+    let again = store.remove_for_device("nic-2.1.0", "pci-0000-04-00.0");
+    assert!(again.unwrap().is_empty());
+}
+
+/// Records `states` in order for `release_id` on `device_id`.
+fn record_states(history: &mut History, release_id: &str, device_id: &str, states: &[UpdateState]) {
+    for state in states {
+        let transition = Transition {
+            state: *state,
+            time: jiff::Timestamp::now(),
+            device_id: device_id.to_owned(),
+            device_name: "NIC".to_owned(),
+            release_id: release_id.to_owned(),
+            remote_id: "lab".to_owned(),
+            version_before: "2.0".to_owned(),
+            version_after: "2.1".to_owned(),
+            payload_sha256: None,
+            install_method: InstallMethod::Emulated,
+            reason: None,
+        };
+        history.record(&transition).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn remove_applied_keeps_pending_updates() {
+    use UpdateState::{Applying, Failed, PendingReboot, RolledBack, Staged, Succeeded};
+    let (setup, store, _, sha) = staged_setup(19).await;
+    let cases = [
+        ("succeeded", vec![Staged, Applying, Succeeded], false),
+        (
+            "rolled-back",
+            vec![Staged, Applying, Succeeded, RolledBack],
+            false,
+        ),
+        (
+            "pending-reboot",
+            vec![Staged, Applying, PendingReboot, RolledBack],
+            true,
+        ),
+        ("failed", vec![Staged, Applying, Failed], true),
+        ("staged", vec![Staged], true),
+        ("no-history", vec![], true),
+    ];
+    let mut history = History::open_in(&setup.state_dir()).unwrap();
+    for (release, states, _) in &cases {
+        stage_for(&setup, &store, &sha, release, "pci-0000-03-00.0").await;
+        record_states(&mut history, release, "pci-0000-03-00.0", states);
+    }
+    // The same release on another device that has not applied it keeps its entry.
+    stage_for(&setup, &store, &sha, "succeeded", "pci-0000-04-00.0").await;
+
+    remove_applied(&store, &history);
+
+    let left: Vec<(String, String)> = store
+        .list()
+        .into_iter()
+        .map(|item| (item.release_id, item.device_id))
+        .collect();
+    for (release, _, kept) in &cases {
+        let entry = (release.to_string(), "pci-0000-03-00.0".to_string());
+        assert_eq!(left.contains(&entry), *kept, "{release}: {left:?}");
+    }
+    let other_device = ("succeeded".to_string(), "pci-0000-04-00.0".to_string());
+    assert!(left.contains(&other_device), "{left:?}");
+    assert!(setup.payload_path(&sha).exists());
+    assert_eq!(index_items(&setup.staged_dir()).len(), left.len());
+}
+
+#[tokio::test]
+async fn remove_applied_deletes_unused_payload() {
+    let (setup, store, _, sha) = staged_setup(20).await;
+    let mut history = History::open_in(&setup.state_dir()).unwrap();
+    let states = [
+        UpdateState::Staged,
+        UpdateState::Applying,
+        UpdateState::Succeeded,
+    ];
+    record_states(&mut history, "nic-2.1.0", "pci-0000-03-00.0", &states);
+
+    remove_applied(&store, &history);
+
+    assert!(store.list().is_empty());
+    assert!(!setup.payload_path(&sha).exists());
+    assert!(index_items(&setup.staged_dir()).is_empty());
+}
+
+/// Waits until the test server has received a request held by `Fault::Hold(hold)`.
+async fn wait_until_received(hold: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !hold.join("received").exists() {
+        assert!(Instant::now() < deadline, "the server received no request");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn unstage_during_stage_is_rejected() {
+    let setup = Setup::new();
+    let bytes = pattern(100_000, 21);
+    let sha = sha256_hex(&bytes);
+    let path = setup.serve("fw/nic.bin", &bytes);
+    let hold = setup.root.path().join("hold");
+    std::fs::create_dir(&hold).unwrap();
+    setup.server.set_fault(&path, Fault::Hold(hold.clone()));
+    let store = setup.open();
+    let request = setup.request(&path, &sha, bytes.len() as u64);
+
+    let unstage_while_held = async {
+        wait_until_received(&hold).await;
+        let one_remote = store.unstage("lab", "nic-2.1.0");
+        let every_remote = store.unstage_release("nic-2.1.0");
+        let other_release = store.unstage("lab", "nic-2.1.1");
+        std::fs::write(hold.join("release"), b"").unwrap();
+        (one_remote, every_remote, other_release)
+    };
+    let (staged, (one_remote, every_remote, other_release)) =
+        tokio::join!(stage(&store, request), unstage_while_held);
+
+    for rejected in [one_remote, every_remote] {
+        assert!(
+            matches!(&rejected, Err(StageError::BeingStaged { release_id, sha256 })
+                if release_id == "nic-2.1.0" && *sha256 == sha),
+            "{rejected:?}"
+        );
+        let message = rejected.unwrap_err().to_string();
+        assert!(
+            message.contains("wait for the stage job to finish"),
+            "{message}"
+        );
+    }
+    assert!(other_release.unwrap().is_empty());
+    assert!(staged.is_ok(), "{staged:?}");
+    assert_eq!(store.list().len(), 1);
+    assert!(setup.payload_path(&sha).exists());
+
+    // Once the stage call has ended, the release can be unstaged.
+    assert_eq!(store.unstage("lab", "nic-2.1.0").unwrap().len(), 1);
+    assert!(!setup.payload_path(&sha).exists());
 }

@@ -1,6 +1,7 @@
 //! The real hwupd daemon, started on a test bus and stopped when dropped.
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -28,6 +29,29 @@ impl Daemon {
         extra: &[&str],
         env: &[(&str, &OsStr)],
     ) -> Self {
+        Self::start_logging(bus, root, extra, env, Stdio::inherit())
+    }
+
+    /// Starts hwupd like [`Daemon::start_with_env`] with its log in the file `log`, for
+    /// tests that check log lines.
+    pub fn start_with_log(
+        bus: &TestBus,
+        root: &Path,
+        extra: &[&str],
+        env: &[(&str, &OsStr)],
+        log: &Path,
+    ) -> Self {
+        let file = File::create(log).expect("creating the daemon's log file");
+        Self::start_logging(bus, root, extra, env, Stdio::from(file))
+    }
+
+    fn start_logging(
+        bus: &TestBus,
+        root: &Path,
+        extra: &[&str],
+        env: &[(&str, &OsStr)],
+        stderr: Stdio,
+    ) -> Self {
         let state = bus.scratch("state");
         let child = bus
             .command(binary("hwupd"))
@@ -39,6 +63,7 @@ impl Daemon {
             .env("HWUPD_LOG", "debug")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawning hwupd");
         let mut daemon = Self { child };
@@ -68,6 +93,36 @@ impl Daemon {
     /// Process id, for tests that send signals.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends the signal `name`, such as `HUP`, with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args(["-s", name, &self.child.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(status.success(), "kill -s {name} failed: {status}");
+    }
+
+    /// Returns whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("polling hwupd").is_none()
+    }
+
+    /// Waits for the process to exit by itself and returns its exit code. `limit` only
+    /// ends a test whose daemon never exits.
+    pub fn wait_for_exit(mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("polling hwupd") {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "hwupd did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills the daemon with SIGKILL, as a crash or a power loss stops it, and waits

@@ -23,7 +23,15 @@ pub enum Fault {
     /// Send the headers and this many body bytes, wait this long, then close the
     /// connection, as a server that stops sending in the middle of a body does.
     StallAfter(u64, Duration),
+    /// Create the file `received` in this folder when a request arrives, then wait until
+    /// a test creates the file `release` there, so that a test controls how long the
+    /// request stays open. The wait ends after [`HOLD_LIMIT`] in any case.
+    Hold(PathBuf),
 }
+
+/// Upper bound on a [`Fault::Hold`], which only keeps a test that never releases the
+/// request from leaving a server thread behind for good.
+pub const HOLD_LIMIT: Duration = Duration::from_secs(60);
 
 /// One request the server received.
 #[derive(Debug, Clone)]
@@ -170,8 +178,10 @@ fn respond(
     headers: &HashMap<String, String>,
 ) -> std::io::Result<bool> {
     let fault = shared.faults.lock().unwrap().get(path).cloned();
-    if let Some(Fault::Delay(delay)) = &fault {
-        std::thread::sleep(*delay);
+    match &fault {
+        Some(Fault::Delay(delay)) => std::thread::sleep(*delay),
+        Some(Fault::Hold(folder)) => hold(folder)?,
+        _ => {}
     }
 
     let file = root.join(path.trim_start_matches('/'));
@@ -212,6 +222,16 @@ fn respond(
         body_bytes: sent as u64,
     });
     Ok(cut.is_none())
+}
+
+/// Signals a received request in `folder` and waits for the test's release file.
+fn hold(folder: &Path) -> std::io::Result<()> {
+    std::fs::write(folder.join("received"), b"")?;
+    let deadline = std::time::Instant::now() + HOLD_LIMIT;
+    while !folder.join("release").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
 }
 
 /// Applies If-None-Match, If-Modified-Since and Range to a file's bytes.

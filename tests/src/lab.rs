@@ -1,8 +1,9 @@
 //! A lab for apply tests: a writable fixture root, a catalog signed with
 //! `hwupctl catalog` and served on loopback, hwupd.toml, and the daemon on a test bus.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -32,6 +33,12 @@ duration = "1h"
 /// A schedule interval so long that the daemon never starts an apply by itself
 /// during a test, which drives every step through hwupctl instead.
 pub const MANUAL_SCHEDULE: &str = "\n[schedule]\ninterval_secs = 3600\n";
+
+/// Release id of the 2.0 update in [`Lab::emulated_bmc`].
+pub const EMULATED_RELEASE: &str = "demo-bmc-2.0";
+
+/// GUID of the emulated BMC in [`Lab::emulated_bmc`].
+pub const EMULATED_GUID: &str = "5b0c3a3e-8d52-4f0e-9a5c-2f6b1d7e4c10";
 
 /// One release of the test catalog and its payload.
 pub struct Release<'a> {
@@ -77,6 +84,26 @@ impl Lab {
         }
     }
 
+    /// Returns a lab on the vm fixture with an emulated BMC at 1.0, a catalog with the
+    /// release [`EMULATED_RELEASE`] of 2.0 for it, a manual schedule and an open window.
+    pub fn emulated_bmc() -> Self {
+        let release = Release {
+            id: EMULATED_RELEASE,
+            guid: EMULATED_GUID,
+            version: "2.0",
+            version_format: "pair",
+            method: "emulated",
+            severity: "high",
+            payload: b"2.0\n".to_vec(),
+        };
+        let lab = Self::new("vm", &[release]);
+        lab.configure(&format!(
+            "[[emulated.devices]]\nid = \"bmc\"\nname = \"Demo BMC\"\nversion = \"1.0\"\n\
+             version_format = \"pair\"\nguid = \"{EMULATED_GUID}\"\n{MANUAL_SCHEDULE}{OPEN_WINDOW}"
+        ));
+        lab
+    }
+
     /// Writes `text` as hwupd.toml, read at the next start of the daemon.
     pub fn configure(&self, text: &str) {
         std::fs::write(self.config_path(), text).unwrap();
@@ -89,8 +116,37 @@ impl Lab {
     /// Starts hwupd with this lab's root, config and state folder. The state folder
     /// is the same at every start, as after a restart or a reboot.
     pub fn start(&self) -> Daemon {
+        self.start_with_env(&[])
+    }
+
+    /// Starts hwupd like [`Lab::start`] with extra environment variables, such as those
+    /// of a [`crate::pause::PausePoint`].
+    pub fn start_with_env(&self, env: &[(&str, &OsStr)]) -> Daemon {
         let config = self.config_path().display().to_string();
-        Daemon::start(&self.bus, self.root.base(), &["--config", &config])
+        Daemon::start_with_env(&self.bus, self.root.base(), &["--config", &config], env)
+    }
+
+    /// Starts hwupd like [`Lab::start_with_env`] with its log in the file `log`.
+    pub fn start_with_log(&self, env: &[(&str, &OsStr)], log: &Path) -> Daemon {
+        let config = self.config_path().display().to_string();
+        let extra = ["--config", config.as_str()];
+        Daemon::start_with_log(&self.bus, self.root.base(), &extra, env, log)
+    }
+
+    /// Starts `hwupctl` with `args` on the test bus without waiting, with its output
+    /// piped, for a request that a test pauses or signals in the middle.
+    pub fn spawn_hwupctl(&self, args: &[&str]) -> Child {
+        let mut command = self.bus.command(binary("hwupctl"));
+        command
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.spawn().expect("spawning hwupctl")
+    }
+
+    /// Returns the state folder that [`Lab::start`] passes to hwupd.
+    pub fn state_dir(&self) -> PathBuf {
+        self.bus.scratch("state")
     }
 
     /// Runs hwupctl on the test bus.

@@ -46,6 +46,11 @@ impl PausePoint {
         self.dir.join(format!("paused-at-{}", self.step))
     }
 
+    /// Lets the paused apply worker go on, by deleting the marker that it waits on.
+    pub fn release(&self) {
+        std::fs::remove_file(self.marker()).expect("deleting the pause marker");
+    }
+
     /// Waits until the daemon pauses. `client` is the process whose request leads to
     /// the step, such as `hwupctl apply`, and it must not exit first.
     pub fn wait(&self, client: &mut Child) {

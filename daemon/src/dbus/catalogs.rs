@@ -7,6 +7,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde_json::{json, Value};
 
+use super::activity::RunningUpdate;
 use super::error::{Error, Result};
 use super::manager::DaemonState;
 use crate::catalog::document::Release;
@@ -154,8 +155,12 @@ fn hold_back_expired(entries: &mut [UpdateEntry], remote_id: &str, expires: Time
 pub const APPLIED_BEFORE_REASON: &str = "applied to this device before and since rolled back \
      or downgraded; hwupd applies a release to a device only once";
 
+/// `waiting_reason` of an update that an apply job is applying now.
+pub const APPLYING_REASON: &str = "being applied now";
+
 /// Returns `{"updates": [...]}`, each entry with whether it is staged and the
-/// policy's decision (`decision`, `waiting_reason`).
+/// policy's decision (`decision`, `waiting_reason`). An update that an apply job is
+/// applying now has the decision `applying` in place of the policy's.
 pub fn updates_json(state: &mut DaemonState) -> String {
     let entries = state.update_entries();
     let policy = state.policy();
@@ -174,7 +179,10 @@ pub fn updates_json(state: &mut DaemonState) -> String {
                 .iter()
                 .any(|s| s.release_id == entry.release_id && s.device_id == entry.device_id);
             let mut value = serde_json::to_value(entry).unwrap_or(Value::Null);
-            if entry.held_back_reason.is_none() {
+            if state.is_applying(&entry.release_id, &entry.device_id) {
+                value["decision"] = json!({ "decision": "applying" });
+                value["waiting_reason"] = json!(APPLYING_REASON);
+            } else if entry.held_back_reason.is_none() {
                 let release = state.find_release_cached(&entry.release_id);
                 if let Some(release) = release {
                     let candidate = Candidate {
@@ -195,6 +203,15 @@ pub fn updates_json(state: &mut DaemonState) -> String {
 }
 
 impl DaemonState {
+    /// Returns whether an apply job is applying `release_id` to `device_id` now.
+    pub fn is_applying(&self, release_id: &str, device_id: &str) -> bool {
+        let running = RunningUpdate::Apply {
+            release_id: release_id.to_string(),
+            device_id: device_id.to_string(),
+        };
+        self.applying.as_ref() == Some(&running)
+    }
+
     fn find_release_cached(&self, release_id: &str) -> Option<Release> {
         self.catalogs.loaded.as_ref()?.iter().find_map(|loaded| {
             loaded

@@ -8,8 +8,9 @@ use zbus::message::Header;
 use zbus::zvariant::OwnedObjectPath;
 
 use super::error::expect_no_arguments;
-use zbus::object_server::{ObjectServer, SignalEmitter};
+use zbus::object_server::ObjectServer;
 
+use super::activity::{self, Activities, RunningUpdate};
 use super::authz::{actions, authorize};
 use super::device_object::DeviceObject;
 use super::error::{Error, Result};
@@ -35,9 +36,12 @@ pub struct DaemonState {
     pub history: History,
     pub policy: PolicyStore,
     pub catalogs: super::catalogs::CatalogState,
-    /// True while an apply or rollback job runs; no two of them overlap.
-    pub applying: bool,
-    pub status: String,
+    /// The apply or rollback job that runs now, if any. No two of them overlap.
+    pub applying: Option<RunningUpdate>,
+    /// The running jobs, which `Status` shows.
+    pub activities: Activities,
+    /// Failures to write the metrics file, logged once per run of failures.
+    pub metrics_failures: super::reports::FailureLog,
 }
 
 impl DaemonState {
@@ -79,10 +83,12 @@ impl Manager {
         env!("CARGO_PKG_VERSION").to_string()
     }
 
-    /// Current activity of the daemon: `idle`, `scanning`, ...
+    /// Current activity of the daemon: `idle`, or the running jobs joined by `, `:
+    /// `scanning`, `refreshing`, `staging <release>`, `applying <release>` and
+    /// `rolling-back <device>`.
     #[zbus(property)]
     fn status(&self) -> String {
-        self.lock().status.clone()
+        self.lock().activities.status()
     }
 
     #[zbus(property)]
@@ -165,7 +171,8 @@ impl Manager {
         super::operations::stage(server, self.state.clone(), release_id).await
     }
 
-    /// Deletes a release's staged payloads. Returns false when none was staged.
+    /// Deletes a release's staged payloads. Returns false when none was staged. Fails
+    /// while a stage or apply job works on the release.
     async fn unstage(
         &self,
         release_id: String,
@@ -173,15 +180,7 @@ impl Manager {
         #[zbus(header)] header: Header<'_>,
     ) -> Result<bool> {
         authorize(connection, &header, actions::STAGE).await?;
-        let staging = self.lock().catalogs.staging.clone();
-        let removed = staging
-            .list()
-            .iter()
-            .filter(|s| s.release_id == release_id)
-            .map(|s| staging.unstage(&s.remote_id, &s.release_id))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Failed(e.to_string()))?;
-        Ok(!removed.is_empty())
+        super::staged::unstage(&self.state, &release_id)
     }
 
     /// Applies a staged release. Inside a maintenance window unless `now` is
@@ -285,7 +284,6 @@ impl Manager {
     async fn rescan(
         &self,
         #[zbus(object_server)] server: &ObjectServer,
-        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
         #[zbus(header)] header: Header<'_>,
     ) -> Result<()> {
         expect_no_arguments(&header)?;
@@ -297,11 +295,11 @@ impl Manager {
                 state.config.clone(),
             )
         };
-        self.set_status("scanning", &emitter).await;
+        let activity = activity::begin(server, &self.state, "scanning".to_string()).await;
         let scanned =
             tokio::task::spawn_blocking(move || crate::machine::scan(&root, &state_dir, &config))
                 .await;
-        self.set_status("idle", &emitter).await;
+        drop(activity);
 
         let inventory = scanned
             .map_err(|e| Error::Failed(format!("inventory scan stopped: {e}")))?
@@ -325,13 +323,6 @@ impl Manager {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DaemonState> {
         lock(&self.state)
-    }
-
-    async fn set_status(&self, status: &str, emitter: &SignalEmitter<'_>) {
-        self.lock().status = status.to_string();
-        if let Err(e) = self.status_changed(emitter).await {
-            tracing::warn!(error = %e, "emitting Status change failed");
-        }
     }
 }
 

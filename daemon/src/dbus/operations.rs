@@ -5,6 +5,7 @@ use serde_json::json;
 use zbus::object_server::ObjectServer;
 use zbus::zvariant::OwnedObjectPath;
 
+use super::activity::{self, RunningUpdate};
 use super::error::{Error, Result};
 use super::job::{self, JobHandle};
 use super::manager::{lock, SharedState};
@@ -57,7 +58,9 @@ pub async fn refresh(
         (remotes, guard.catalogs.store.clone(), guard.fetcher()?)
     };
 
+    let object_server = server.clone();
     job::spawn(server, "refresh", move |job| async move {
+        let _activity = activity::begin(&object_server, &state, "refreshing".to_string()).await;
         let sender = progress_forwarder(&job);
         let mut results = Vec::new();
         let mut failures = Vec::new();
@@ -164,7 +167,10 @@ pub async fn stage(
         (requests, guard.catalogs.staging.clone(), guard.fetcher()?)
     };
 
+    let object_server = server.clone();
     job::spawn(server, "stage", move |job| async move {
+        let status = format!("staging {release_id}");
+        let _activity = activity::begin(&object_server, &state, status).await;
         let sender = progress_forwarder(&job);
         let mut staged = Vec::new();
         for (request, entry, release) in requests {
@@ -235,9 +241,7 @@ pub async fn apply(
             .filter(|s| s.release_id == release_id)
             .collect();
         let Some(first) = staged.first() else {
-            return Err(Error::InvalidArgs(format!(
-                "release {release_id} is not staged; run `hwupctl stage {release_id}` first"
-            )));
+            return Err(not_staged(&guard, &release_id));
         };
         let device = guard
             .inventory
@@ -249,12 +253,15 @@ pub async fn apply(
                 Error::NotFound(format!("device {} is no longer present", first.device_id))
             })?;
         check_window(&guard, &release, &device.id, now)?;
-        if guard.applying {
+        if guard.applying.is_some() {
             return Err(Error::Failed(
                 "another update is being applied; wait for it to finish".to_string(),
             ));
         }
-        guard.applying = true;
+        guard.applying = Some(RunningUpdate::Apply {
+            release_id: release.id.clone(),
+            device_id: device.id.clone(),
+        });
         let context = crate::machine::backend_context(&guard.root, &guard.state_dir, &guard.config);
         (
             context,
@@ -267,15 +274,18 @@ pub async fn apply(
     };
 
     let object_server = server.clone();
-    job::spawn(server, "apply", move |job| async move {
+    let job_state = state.clone();
+    let started = job::spawn(server, "apply", move |job| async move {
         let (context, staging, state_dir, device, release, remote_id) = work;
+        let status = format!("applying {}", release.id);
+        let _activity = activity::begin(&object_server, &state, status).await;
         job.progress(10, &format!("applying {} to {}", release.id, device.name))
             .await;
         let result = tokio::task::spawn_blocking(move || {
             // The apply has its own history connection so it never holds the daemon's lock.
             let mut history = crate::history::History::open_in(&state_dir)
                 .map_err(|e| Error::Failed(format!("opening the history failed: {e}")))?;
-            crate::engine::apply_one_observed(
+            let result = crate::engine::apply_one_observed(
                 &context,
                 &mut history,
                 &staging,
@@ -283,18 +293,50 @@ pub async fn apply(
                 &release,
                 &remote_id,
                 &mut super::test_pause::on_step,
-            )
-            .map_err(|e| Error::Failed(e.to_string()))
+            );
+
+            // The outcome is durable in the history now, and a succeeded update's
+            // payload is never applied again.
+            super::staged::remove_applied(&staging, &history);
+            result.map_err(|e| Error::Failed(e.to_string()))
         })
         .await
         .map_err(|e| Error::Failed(format!("the apply task stopped: {e}")));
-        lock(&state).applying = false;
+        lock(&state).applying = None;
         let result = result??;
         job.progress(90, "scanning the devices again").await;
         rescan(&object_server, &state).await;
         finish_apply(result)
     })
-    .await
+    .await;
+    if started.is_err() {
+        lock(&job_state).applying = None;
+    }
+    started
+}
+
+/// Returns the error for an apply of a release without a staged payload. The payload of
+/// an update that succeeded is deleted, so that case gets its own message.
+fn not_staged(state: &super::manager::DaemonState, release_id: &str) -> Error {
+    let devices = state.inventory.devices.iter();
+    let mut applied = devices.filter(|d| {
+        state
+            .history
+            .has_succeeded(&d.id, release_id)
+            .unwrap_or(false)
+    });
+    match applied.next() {
+        Some(device) => Error::Failed(
+            crate::engine::ApplyError::AlreadySucceeded {
+                device_id: device.id.clone(),
+                release_id: release_id.to_string(),
+            }
+            .to_string(),
+        ),
+        None => Error::InvalidArgs(format!(
+            "release {release_id} is not staged; run `hwupctl stage {release_id}` first"
+        )),
+    }
 }
 
 fn check_window(

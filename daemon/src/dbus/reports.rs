@@ -62,7 +62,9 @@ fn catalog_freshness(state: &mut DaemonState, now: Timestamp) -> Vec<CatalogFres
         .collect()
 }
 
-/// Writes the Prometheus textfile when the config names one, logging failures.
+/// Writes the Prometheus textfile when the config names one. The first failure after a
+/// success, or after start, is logged at warn and the repeats at debug, because the
+/// schedule writes the file at every tick.
 pub fn write_metrics(state: &mut DaemonState) {
     let Some(path) = state.config.report.metrics_path.clone() else {
         return;
@@ -70,7 +72,75 @@ pub fn write_metrics(state: &mut DaemonState) {
     let written = report(state)
         .map_err(|e| e.to_string())
         .and_then(|report| crate::report::write_metrics(&path, &report).map_err(|e| e.to_string()));
-    if let Err(error) = written {
-        tracing::warn!(path = %path.display(), %error, "writing the metrics file failed");
+    match written {
+        Ok(()) if state.metrics_failures.succeeded() => {
+            tracing::info!(path = %path.display(), "writing the metrics file works again");
+        }
+        Ok(()) => {}
+        Err(error) if state.metrics_failures.failed() => tracing::warn!(
+            path = %path.display(), %error,
+            "writing the metrics file failed; repeats are logged at debug level until a write \
+             succeeds"
+        ),
+        Err(error) => {
+            tracing::debug!(path = %path.display(), %error, "writing the metrics file failed")
+        }
+    }
+}
+
+/// Checks at start that the metrics file's folder exists and is writable, and logs a
+/// warning if not. The schedule's writes then log the failure at debug level only.
+pub fn check_metrics_folder(state: &mut DaemonState) {
+    let Some(path) = state.config.report.metrics_path.clone() else {
+        return;
+    };
+    if let Err(problem) = crate::report::check_metrics_folder(&path) {
+        state.metrics_failures.failed();
+        tracing::warn!(path = %path.display(), %problem, "the metrics file cannot be written");
+    }
+}
+
+/// Run of failures of a repeated operation, so that only its first failure is logged
+/// at warn level.
+#[derive(Debug, Default)]
+pub struct FailureLog {
+    failing: bool,
+}
+
+impl FailureLog {
+    /// Records a failure and returns whether it is the first since start or the last
+    /// success.
+    pub fn failed(&mut self) -> bool {
+        !std::mem::replace(&mut self.failing, true)
+    }
+
+    /// Records a success and returns whether it ends a run of failures.
+    pub fn succeeded(&mut self) -> bool {
+        std::mem::take(&mut self.failing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FailureLog;
+
+    #[test]
+    fn failure_log_reports_first_failure_only() {
+        let mut log = FailureLog::default();
+
+        assert!(log.failed());
+        assert!(!log.failed());
+        assert!(!log.failed());
+    }
+
+    #[test]
+    fn failure_log_rearms_after_success() {
+        let mut log = FailureLog::default();
+        assert!(!log.succeeded());
+        log.failed();
+
+        assert!(log.succeeded());
+        assert!(!log.succeeded());
+        assert!(log.failed());
     }
 }

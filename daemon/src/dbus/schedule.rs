@@ -46,7 +46,7 @@ async fn tick(server: &ObjectServer, state: &SharedState) {
 /// Only one apply starts per tick, and none while another apply job runs.
 fn decide(state: &SharedState) -> (Vec<String>, Option<String>) {
     let mut guard = lock(state);
-    if guard.applying {
+    if guard.applying.is_some() {
         return (Vec::new(), None);
     }
     let entries = guard.update_entries();

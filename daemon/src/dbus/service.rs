@@ -8,14 +8,18 @@ use zbus::fdo::{ObjectManager, RequestNameFlags, RequestNameReply};
 
 use super::manager::{add_device_object, DaemonState, Manager};
 use super::names::{BUS_NAME, MANAGER_PATH, ROOT_PATH};
+use super::shutdown::Signals;
 use crate::cli::Settings;
 use crate::fsutil::create_private_dir;
 use crate::history::History;
 use crate::machine;
 use crate::policy::PolicyStore;
+use crate::state_lock::StateLock;
 
-/// Runs the daemon until SIGTERM or SIGINT.
+/// Runs the daemon until SIGTERM or SIGINT, then until a running apply or rollback has
+/// recorded its outcome.
 pub async fn run(settings: Settings) -> Result<()> {
+    let mut signals = Signals::install()?;
     let Settings {
         root,
         config,
@@ -28,6 +32,8 @@ pub async fn run(settings: Settings) -> Result<()> {
             state_dir.display()
         )
     })?;
+    // Nothing reads or writes state before this, so a second hwupd leaves it untouched.
+    let _lock = StateLock::acquire(&state_dir)?;
     let (scan_root, scan_state, scan_config) = (root.clone(), state_dir.clone(), config.clone());
     let inventory =
         tokio::task::spawn_blocking(move || machine::scan(&scan_root, &scan_state, &scan_config))
@@ -50,18 +56,22 @@ pub async fn run(settings: Settings) -> Result<()> {
     let policy = PolicyStore::open(&state_dir)
         .with_context(|| format!("reading the policy state in {} failed", state_dir.display()))?;
     let catalogs = super::catalogs::CatalogState::open(&config_path, &state_dir)?;
+    // Updates that the recovery verified, or that an older hwupd applied, need no payload.
+    super::staged::remove_applied(&catalogs.staging, &history);
     let state = Arc::new(Mutex::new(DaemonState {
         history,
         policy,
         catalogs,
-        applying: false,
+        applying: None,
         root,
         config,
         config_path,
         state_dir,
         inventory: inventory.clone(),
-        status: "idle".to_string(),
+        activities: Default::default(),
+        metrics_failures: Default::default(),
     }));
+    super::reports::check_metrics_folder(&mut super::manager::lock(&state));
     let connection = connect(Manager {
         state: state.clone(),
     })
@@ -74,12 +84,13 @@ pub async fn run(settings: Settings) -> Result<()> {
     request_name(&connection).await?;
     tracing::info!(name = BUS_NAME, "service started");
     crate::memory::release_idle_memory();
-    tokio::spawn(super::schedule::run(
+    let schedule = tokio::spawn(super::schedule::run(
         connection.object_server().clone(),
-        state,
+        state.clone(),
     ));
-    wait_for_shutdown().await?;
-    tracing::info!("service stopping");
+    let signal = signals.wait_for_stop().await;
+    tracing::info!(signal, "service stopping");
+    super::shutdown::stop(&connection, schedule, &state, &mut signals).await;
     Ok(())
 }
 
@@ -128,16 +139,4 @@ async fn request_name(connection: &zbus::Connection) -> Result<()> {
             format!("taking the bus name {BUS_NAME} failed; only root may own it under the installed D-Bus policy")
         }),
     }
-}
-
-async fn wait_for_shutdown() -> Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate =
-        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = interrupt.recv() => {}
-    }
-    Ok(())
 }

@@ -5,7 +5,8 @@
 //! (`Checked`, `Started`, `BackendApplied`, `Verified`, `PendingSaved` or `Recorded`),
 //! and `HWUPD_TEST_PAUSE_DIR` names a folder. The apply worker that reaches that step
 //! creates the empty file `paused-at-<step>` in the folder, then blocks its thread until
-//! the process ends, while the rest of the daemon keeps serving D-Bus calls. Release
+//! a test deletes that file or the process ends, while the rest of the daemon keeps
+//! serving D-Bus calls. Release
 //! builds compile [`on_step`] to a function that does nothing and contain neither
 //! variable name.
 
@@ -36,11 +37,16 @@ pub fn on_step(step: Step) {
         tracing::warn!(path = %marker.display(), %error, "writing the pause marker failed");
     }
     tracing::warn!(step = %name, "test pause point reached; the apply worker blocks until \
-        the daemon is killed");
-    loop {
-        std::thread::park();
+        the marker file is deleted or the daemon is killed");
+    while marker.exists() {
+        std::thread::sleep(MARKER_POLL);
     }
+    tracing::warn!(step = %name, "test pause point released");
 }
+
+/// Interval between checks whether the marker file is still there.
+#[cfg(debug_assertions)]
+const MARKER_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Does nothing: release builds have no pause points.
 #[cfg(not(debug_assertions))]

@@ -7,6 +7,7 @@
 mod build;
 pub mod csv;
 pub mod metrics;
+mod metrics_path;
 
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ use crate::history::UpdateState;
 
 pub use build::HistorySnapshot;
 pub use metrics::write_metrics;
+pub use metrics_path::{check_folder as check_metrics_folder, check_form as check_metrics_path};
 
 /// Days back that [`Deployments::last_30_days`] counts.
 pub const RECENT_DAYS: i64 = 30;
@@ -36,7 +38,9 @@ pub const RECENT_ATTEMPTS: usize = 20;
 pub struct ReportConfig {
     /// File for node_exporter's textfile collector, which reads only names ending in
     /// `.prom`, such as `/var/lib/prometheus/node-exporter/hwupd.prom`. No metrics are
-    /// written when unset.
+    /// written when unset. An empty or relative path, or one that ends in a folder, is
+    /// rejected when the config is read.
+    #[serde(deserialize_with = "metrics_path::deserialize")]
     pub metrics_path: Option<PathBuf>,
 }
 

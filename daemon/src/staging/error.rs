@@ -89,6 +89,14 @@ pub enum StageError {
     #[error("payload {sha256} is already being staged; wait for that job to finish")]
     InProgress { sha256: String },
 
+    /// A `stage` call for the release is downloading or verifying its payload, which it
+    /// would list again when it ends.
+    #[error(
+        "release {release_id} is being staged now (payload {sha256}); wait for the stage \
+         job to finish, then unstage it again"
+    )]
+    BeingStaged { release_id: String, sha256: String },
+
     #[error("no staged payload has SHA-256 {sha256}; stage the release first")]
     NotStaged { sha256: String },
 }

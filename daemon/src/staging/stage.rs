@@ -7,7 +7,7 @@ use super::digest::{check_size, normalize_sha256};
 use super::download::{download, Target};
 use super::layout::payload_path;
 use super::progress::Progress;
-use super::store::State;
+use super::store::{InFlight, State};
 use super::{PayloadSource, StageError, StageRequest, StagedPayload, StagingStore};
 
 impl StagingStore {
@@ -45,7 +45,7 @@ impl StagingStore {
             return Ok(item);
         }
         // The claim lasts until the payload is listed, so that no unstage deletes it.
-        let _claim = self.claim(&sha256)?;
+        let _claim = self.claim(&sha256, &request)?;
         if self.has_payload(&sha256, size)? {
             progress(size, size);
         } else {
@@ -123,13 +123,20 @@ impl StagingStore {
         Ok(false)
     }
 
-    /// Marks a payload as being staged until the returned claim is dropped.
-    fn claim(&self, sha256: &str) -> Result<Claim<'_>, StageError> {
-        if !self.lock().in_flight.insert(sha256.to_owned()) {
+    /// Marks a payload as being staged for the request's release until the returned
+    /// claim is dropped.
+    fn claim(&self, sha256: &str, request: &StageRequest) -> Result<Claim<'_>, StageError> {
+        let mut state = self.lock();
+        if state.in_flight.contains_key(sha256) {
             return Err(StageError::InProgress {
                 sha256: sha256.to_owned(),
             });
         }
+        let call = InFlight {
+            remote_id: request.remote_id.clone(),
+            release_id: request.release_id.clone(),
+        };
+        state.in_flight.insert(sha256.to_owned(), call);
         Ok(Claim {
             store: self,
             sha256: sha256.to_owned(),

@@ -1,6 +1,6 @@
 //! The staging store: the staged payloads on disk, their index, and unstage and verify.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::ErrorKind;
 use std::os::unix::fs::OpenOptionsExt;
@@ -33,8 +33,16 @@ pub(super) struct State {
     /// Verified payload files by SHA-256, with their sizes, including payloads that no
     /// entry references yet.
     pub payloads: BTreeMap<String, u64>,
-    /// SHA-256 of the payloads that a `stage` call is working on now.
-    pub in_flight: HashSet<String>,
+    /// Payloads that a `stage` call is working on now, by SHA-256, with the release of
+    /// that call.
+    pub in_flight: HashMap<String, InFlight>,
+}
+
+/// Release whose payload a `stage` call is downloading or verifying now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct InFlight {
+    pub remote_id: String,
+    pub release_id: String,
 }
 
 impl StagingStore {
@@ -45,8 +53,9 @@ impl StagingStore {
     /// from the index are hashed, then adopted or deleted. Leftover temporary files are
     /// deleted, and partial downloads stay for a resume.
     ///
-    /// NOTE: nothing locks the folder against a second process. The daemon relies on
-    /// owning its D-Bus name to be the only writer.
+    /// The store itself takes no lock on the folder. The daemon opens it only while it
+    /// holds the state folder's [`StateLock`](crate::state_lock::StateLock), which
+    /// makes it the only writer.
     pub fn open(state_dir: &Path) -> Result<Self, StageError> {
         let folder = state_dir.join(STAGED_DIR);
         fsutil::create_private_dir(&folder)
@@ -67,7 +76,7 @@ impl StagingStore {
         let state = State {
             items: reconciled.items,
             payloads: reconciled.payloads,
-            in_flight: HashSet::new(),
+            in_flight: HashMap::new(),
         };
         Ok(Self {
             folder,
@@ -82,7 +91,7 @@ impl StagingStore {
 
     /// Returns whether a stage job is downloading or verifying the payload `sha256` now.
     pub fn is_in_flight(&self, sha256: &str) -> bool {
-        self.lock().in_flight.contains(sha256)
+        self.lock().in_flight.contains_key(sha256)
     }
 
     /// Returns the staged payloads, one per release and device.
@@ -103,34 +112,83 @@ impl StagingStore {
 
     /// Removes a release from the index for every device, and deletes the payload files
     /// that no other entry uses. Returns the removed entries, an empty list if the
-    /// release was not staged.
+    /// release was not staged. Rejects the call with [`StageError::BeingStaged`] while a
+    /// `stage` call for the release is downloading or verifying its payload, because that
+    /// call would list the payload again when it ends.
     pub fn unstage(
         &self,
         remote_id: &str,
         release_id: &str,
     ) -> Result<Vec<StagedPayload>, StageError> {
+        let in_release = |remote: &str, release: &str| remote == remote_id && release == release_id;
+        self.unstage_where(release_id, in_release)
+    }
+
+    /// Removes a release from the index for every remote and device, like
+    /// [`Self::unstage`] does for one remote.
+    pub fn unstage_release(&self, release_id: &str) -> Result<Vec<StagedPayload>, StageError> {
+        self.unstage_where(release_id, |_, release| release == release_id)
+    }
+
+    /// Removes the entries whose remote and release `selects`, unless a `stage` call
+    /// works on such a release, and logs the removal.
+    fn unstage_where(
+        &self,
+        release_id: &str,
+        selects: impl Fn(&str, &str) -> bool,
+    ) -> Result<Vec<StagedPayload>, StageError> {
         let mut state = self.lock();
+        let being_staged = state
+            .in_flight
+            .iter()
+            .find(|(_, call)| selects(&call.remote_id, &call.release_id));
+        if let Some((sha256, _)) = being_staged {
+            let (release_id, sha256) = (release_id.to_owned(), sha256.clone());
+            return Err(StageError::BeingStaged { release_id, sha256 });
+        }
+
+        let removed = self.remove_locked(&mut state, |item| {
+            selects(&item.remote_id, &item.release_id)
+        })?;
+        if !removed.is_empty() {
+            tracing::info!(release_id, entries = removed.len(), "release unstaged");
+        }
+        Ok(removed)
+    }
+
+    /// Removes the entries of a release for one device, from every remote, and deletes
+    /// the payload files that no other entry uses. Returns the removed entries, an empty
+    /// list if there were none.
+    pub fn remove_for_device(
+        &self,
+        release_id: &str,
+        device_id: &str,
+    ) -> Result<Vec<StagedPayload>, StageError> {
+        let matches =
+            |item: &StagedPayload| item.release_id == release_id && item.device_id == device_id;
+        self.remove_locked(&mut self.lock(), matches)
+    }
+
+    /// Removes the entries that `matches` selects, writes the index, and deletes the
+    /// payload files that no remaining entry references and no `stage` call works on.
+    fn remove_locked(
+        &self,
+        state: &mut State,
+        matches: impl Fn(&StagedPayload) -> bool,
+    ) -> Result<Vec<StagedPayload>, StageError> {
         let removed: Vec<StagedPayload> = state
             .items
             .iter()
-            .filter(|item| item.is_release(remote_id, release_id))
+            .filter(|item| matches(item))
             .cloned()
             .collect();
         if removed.is_empty() {
             return Ok(removed);
         }
 
-        self.update_items(&mut state, |items| {
-            items.retain(|item| !item.is_release(remote_id, release_id));
-        })?;
+        self.update_items(state, |items| items.retain(|item| !matches(item)))?;
         let shas = removed.iter().map(|item| item.sha256.clone());
-        self.delete_unreferenced(&mut state, shas.collect());
-        tracing::info!(
-            remote_id,
-            release_id,
-            entries = removed.len(),
-            "release unstaged"
-        );
+        self.delete_unreferenced(state, shas.collect());
         Ok(removed)
     }
 
@@ -205,7 +263,7 @@ impl StagingStore {
     pub(super) fn delete_unreferenced(&self, state: &mut State, shas: Vec<String>) {
         for sha256 in shas {
             let referenced = state.items.iter().any(|item| item.sha256 == sha256);
-            if referenced || state.in_flight.contains(&sha256) {
+            if referenced || state.in_flight.contains_key(&sha256) {
                 continue;
             }
             if state.payloads.remove(&sha256).is_some() {
