@@ -13,7 +13,7 @@ use crate::matching::{read_for_machine, MachineIds};
 const SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 /// Reads a document in the order of the format's errors, one step at a time: size,
-/// encoding, a pass for the format version, a pass that deserializes owned releases, and
+/// encoding, a value other than an object, a pass for the format version, a pass that deserializes owned releases, and
 /// validation.
 fn reference_parse(bytes: &[u8]) -> Result<Catalog, DocumentError> {
     if bytes.is_empty() {
@@ -24,6 +24,9 @@ fn reference_parse(bytes: &[u8]) -> Result<Catalog, DocumentError> {
         return Err(DocumentError::TooLarge { size, max });
     }
     let text = std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)?;
+    if let Some(found) = super::super::non_object_kind(text) {
+        return Err(DocumentError::NotObject { found });
+    }
     let probe: VersionProbe = serde_json::from_str(text)?;
     match probe.format_version {
         None => return Err(DocumentError::MissingFormatVersion),
