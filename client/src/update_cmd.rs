@@ -238,18 +238,19 @@ pub async fn apply(release: &str, now: bool, yes: bool, json: bool) -> Result<()
 /// `hwupctl rollback DEVICE_ID --yes`. Like `apply --now`, it changes nothing
 /// without --yes.
 pub async fn rollback(device: &str, yes: bool, json: bool) -> Result<(), Failure> {
+    // The id is resolved first, so that a bad id fails before the confirmation does.
+    let manager = manager().await?;
+    let device_id = crate::device_id::resolve_listed(&manager, device).await?;
     if !yes {
         return Err(Failure::new(
             USAGE,
             format!(
                 "rollback replaces the running firmware or driver of device {}; \
                  confirm with --yes",
-                quoted(device)
+                quoted(&device_id)
             ),
         ));
     }
-    let manager = manager().await?;
-    let device_id = crate::device_id::resolve_listed(&manager, device).await?;
     let document = run_job(manager.rollback(&device_id).await, json).await?;
     if !json {
         println!("{}", rollback_summary(&device_id, &document));

@@ -1,5 +1,6 @@
 //! End to end: once the accepted catalog expires, its update is held back from staging
-//! and applying, but still counts as missing in the report, which names the expiry.
+//! and applying, even with a payload staged before. It still counts as missing in the
+//! report, which names the expiry.
 
 use std::time::{Duration, Instant};
 
@@ -61,12 +62,21 @@ fn expired_catalog_holds_back_and_reports() {
         payload: b"2.0\n".to_vec(),
     };
     let lab = Lab::new("vm", &[release]);
-    lab.configure(CONFIG);
-    expire_catalog_at(&lab, Timestamp::now() + SignedDuration::from_secs(3));
+    let metrics = lab.dir.join("hwupd.prom");
+    lab.configure(&format!(
+        "{CONFIG}\n[report]\nmetrics_path = \"{}\"\n",
+        metrics.display()
+    ));
+    expire_catalog_at(&lab, Timestamp::now() + SignedDuration::from_secs(5));
     let _daemon = lab.start();
+    let at_start = std::fs::read_to_string(&metrics).unwrap_or_default();
+    assert!(at_start.contains("hwupd_catalogs_usable 0"), "{at_start}");
     lab.hwupctl_ok(&["refresh"]);
+    let refreshed = std::fs::read_to_string(&metrics).unwrap_or_default();
+    assert!(refreshed.contains("hwupd_catalogs_usable 1"), "{refreshed}");
     let fresh = parse_json(&lab.hwupctl_ok(&["updates", "--json"]));
     assert!(fresh["updates"][0]["held_back_reason"].is_null(), "{fresh}");
+    lab.hwupctl_ok(&["stage", RELEASE]);
 
     let updates = wait_for_expiry(&lab);
 
@@ -79,7 +89,13 @@ fn expired_catalog_holds_back_and_reports() {
     );
     let staged = lab.hwupctl(&["stage", RELEASE]);
     assert_ne!(staged.code, Some(0), "{}", staged.stdout);
-    assert!(lab.states().is_empty(), "{:?}", lab.states());
+    assert!(staged.stderr.contains("is held back"), "{}", staged.stderr);
+    // A payload staged before the expiry does not let the update through.
+    let applied = lab.hwupctl(&["apply", RELEASE, "--now", "--yes"]);
+    assert_ne!(applied.code, Some(0), "{}", applied.stdout);
+    assert!(applied.stderr.contains("expired"), "{}", applied.stderr);
+    assert_eq!(lab.states(), ["staged"]);
+    assert_eq!(lab.device("emulated/bmc")["version"], "1.0");
 
     let report = parse_json(&lab.hwupctl_ok(&["report", "--format", "json"]));
     assert_eq!(report["catalogs"][0]["remote_id"], "lab", "{report}");

@@ -89,6 +89,19 @@ fn emulated_rollback_needs_yes_and_prints_json() {
     assert_eq!(entry["release_id"], RELEASE, "{updates}");
     let reason = entry["held_back_reason"].as_str().unwrap_or_default();
     assert!(reason.contains("rolled back"), "{updates}");
+    for command in [
+        vec!["stage", RELEASE],
+        vec!["apply", RELEASE, "--now", "--yes"],
+    ] {
+        let refused = lab.hwupctl(&command);
+        assert_ne!(refused.code, Some(0), "{command:?}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains("is held back"),
+            "{}",
+            refused.stderr
+        );
+        assert!(refused.stderr.contains("rolled back"), "{}", refused.stderr);
+    }
 }
 
 #[test]

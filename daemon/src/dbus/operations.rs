@@ -76,8 +76,10 @@ pub async fn refresh(
             }
         }
 
-        // The next reader loads the new catalogs for this machine.
+        // The next reader loads the new catalogs for this machine. The metrics file
+        // shows the new catalog's freshness at once, not only at the next tick.
         lock(&state).catalogs.loaded = None;
+        super::reports::write_metrics(&mut lock(&state));
         let document = json!({ "remotes": results }).to_string();
         job.set_result(&document).await;
         finish_refresh(document, failures)
@@ -142,10 +144,17 @@ pub async fn stage(
                 quoted(&release_id)
             ))
         })?;
-        let offered: Vec<_> = guard
+        let entries: Vec<_> = guard
             .update_entries()
             .into_iter()
-            .filter(|e| e.release_id == release_id && e.held_back_reason.is_none())
+            .filter(|e| e.release_id == release_id)
+            .collect();
+        if let Some(error) = held_back_error(&entries) {
+            return Err(error);
+        }
+        let offered: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.held_back_reason.is_none())
             .collect();
         if offered.is_empty() {
             return Err(Error::InvalidArgs(format!(
@@ -233,6 +242,14 @@ pub async fn apply(
                 quoted(&release_id)
             ))
         })?;
+        let entries: Vec<_> = guard
+            .update_entries()
+            .into_iter()
+            .filter(|e| e.release_id == release_id)
+            .collect();
+        if let Some(error) = held_back_error(&entries) {
+            return Err(error);
+        }
         let staged: Vec<_> = guard
             .catalogs
             .staging
@@ -313,6 +330,22 @@ pub async fn apply(
         lock(&job_state).applying = None;
     }
     started
+}
+
+/// Returns the error for a release whose every entry is held back, with the reason that
+/// `hwupctl updates` shows, such as an expired catalog or an earlier rollback. A staged
+/// payload does not lift the hold, because the reason concerns the release itself.
+fn held_back_error(entries: &[crate::matching::UpdateEntry]) -> Option<Error> {
+    if entries.is_empty() || entries.iter().any(|e| e.held_back_reason.is_none()) {
+        return None;
+    }
+    let entry = &entries[0];
+    let reason = entry.held_back_reason.as_deref().unwrap_or_default();
+    Some(Error::InvalidArgs(format!(
+        "release {} is held back for {}: {reason}",
+        quoted(&entry.release_id),
+        entry.device_name
+    )))
 }
 
 /// Returns the error for an apply of a release without a staged payload. The payload of

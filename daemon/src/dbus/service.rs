@@ -83,6 +83,8 @@ pub async fn run(settings: Settings) -> Result<()> {
     // The name is taken last, so a client that sees it finds every object.
     request_name(&connection).await?;
     tracing::info!(name = BUS_NAME, "service started");
+    // Node_exporter reads the metrics file at any time, so it exists from the start.
+    super::reports::write_metrics(&mut super::manager::lock(&state));
     crate::memory::release_idle_memory();
     let schedule = tokio::spawn(super::schedule::run(
         connection.object_server().clone(),
