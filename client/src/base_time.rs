@@ -134,7 +134,7 @@ fn parse_date_time(text: &str, today: Date) -> anyhow::Result<DateTime> {
     bail!("{ACCEPTED_FORMS}")
 }
 
-/// Whether `text` starts with four digits and a dash, as `YYYY-MM-DD` does.
+/// Returns whether `text` starts with four digits and a dash, as `YYYY-MM-DD` does.
 fn looks_like_date(text: &str) -> bool {
     let bytes = text.as_bytes();
     bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-'

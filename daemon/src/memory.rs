@@ -5,8 +5,8 @@ use std::ops::Range;
 
 /// Allocation size in bytes from which glibc maps a block of its own, which goes back
 /// to the kernel when freed. glibc's default starts at 128 KiB but rises to the largest
-/// block freed so far, and a catalog refresh frees blocks of megabytes, after which
-/// freed memory at the top of a thread's arena stays with the process even through
+/// block freed so far. A catalog refresh frees blocks of megabytes, and after that the
+/// freed memory at the top of a thread's arena stays with the process, even through
 /// `malloc_trim`.
 const MMAP_THRESHOLD: i32 = 128 * 1024;
 

@@ -138,20 +138,7 @@ pub async fn stage(
 ) -> Result<OwnedObjectPath> {
     let (requests, staging, fetcher) = {
         let mut guard = lock(&state);
-        let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
-            Error::NotFound(format!(
-                "release {} is in no accepted catalog; run `hwupctl refresh`",
-                quoted(&release_id)
-            ))
-        })?;
-        let entries: Vec<_> = guard
-            .update_entries()
-            .into_iter()
-            .filter(|e| e.release_id == release_id)
-            .collect();
-        if let Some(error) = held_back_error(&entries) {
-            return Err(error);
-        }
+        let (release, remote, entries) = release_not_held_back(&mut guard, &release_id)?;
         let offered: Vec<_> = entries
             .into_iter()
             .filter(|e| e.held_back_reason.is_none())
@@ -236,20 +223,7 @@ pub async fn apply(
 ) -> Result<OwnedObjectPath> {
     let work = {
         let mut guard = lock(&state);
-        let (release, remote) = guard.find_release(&release_id).ok_or_else(|| {
-            Error::NotFound(format!(
-                "release {} is in no accepted catalog; run `hwupctl refresh`",
-                quoted(&release_id)
-            ))
-        })?;
-        let entries: Vec<_> = guard
-            .update_entries()
-            .into_iter()
-            .filter(|e| e.release_id == release_id)
-            .collect();
-        if let Some(error) = held_back_error(&entries) {
-            return Err(error);
-        }
+        let (release, remote, _entries) = release_not_held_back(&mut guard, &release_id)?;
         let staged: Vec<_> = guard
             .catalogs
             .staging
@@ -330,6 +304,33 @@ pub async fn apply(
         lock(&job_state).applying = None;
     }
     started
+}
+
+/// Finds a release in the accepted catalogs with its remote and its update entries, and
+/// rejects it when every entry is held back.
+fn release_not_held_back(
+    state: &mut super::manager::DaemonState,
+    release_id: &str,
+) -> Result<(
+    crate::catalog::document::Release,
+    crate::remote::RemoteConfig,
+    Vec<crate::matching::UpdateEntry>,
+)> {
+    let (release, remote) = state.find_release(release_id).ok_or_else(|| {
+        Error::NotFound(format!(
+            "release {} is in no accepted catalog; run `hwupctl refresh`",
+            quoted(release_id)
+        ))
+    })?;
+    let entries: Vec<_> = state
+        .update_entries()
+        .into_iter()
+        .filter(|e| e.release_id == release_id)
+        .collect();
+    match held_back_error(&entries) {
+        Some(error) => Err(error),
+        None => Ok((release, remote, entries)),
+    }
 }
 
 /// Returns the error for a release whose every entry is held back, with the reason that

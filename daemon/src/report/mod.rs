@@ -191,7 +191,7 @@ pub struct Report {
     pub oldest_missing_critical: Option<OldestMissing>,
     pub deployments: Deployments,
     /// The accepted catalog of each remote. With none, or with every one expired, the
-    /// device statuses only reflect the history, because no current catalog says what
+    /// device statuses only reflect the history, because no current catalog lists what
     /// is missing.
     #[serde(default)]
     pub catalogs: Vec<CatalogFreshness>,

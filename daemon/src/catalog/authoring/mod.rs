@@ -150,7 +150,7 @@ pub fn keygen(
     Ok(public_key)
 }
 
-/// Longest validity of a catalog. The expiry keeps a machine from trusting an old
+/// Maximum validity of a catalog, in days. The expiry keeps a machine from trusting an old
 /// catalog forever, and a longer one would weaken that protection.
 pub const MAX_VALID_DAYS: u32 = 366;
 
